@@ -1,0 +1,114 @@
+--------------------------------------------------------------------------
+-- Security: row-level security for officers, group roles, privileges
+--------------------------------------------------------------------------
+
+CREATE FUNCTION passport.current_office_id()
+  RETURNS bigint
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT o.office_id FROM passport.office o
+   WHERE o.code = pg_catalog.upper(pg_catalog.nullif(pg_catalog.current_setting('passport.office', true), ''))
+$$;
+COMMENT ON FUNCTION passport.current_office_id() IS
+  'Office selected by the setting passport.office (SET LOCAL works): what row-level security shows an officer.';
+
+CREATE FUNCTION passport.is_admin()
+  RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                  WHERE r.rolname = 'passport_admin'
+                    AND pg_catalog.pg_has_role(CURRENT_USER, r.oid, 'MEMBER'))
+$$;
+COMMENT ON FUNCTION passport.is_admin() IS 'True when the current user is a member of passport_admin.';
+
+ALTER TABLE passport.reservation ENABLE ROW LEVEL SECURITY;
+CREATE POLICY reservation_by_office ON passport.reservation
+  USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
+ALTER TABLE passport.slot ENABLE ROW LEVEL SECURITY;
+CREATE POLICY slot_by_office ON passport.slot
+  USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
+
+CREATE FUNCTION passport.setup_roles()
+  RETURNS SETOF text
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['passport_adapter', 'passport_officer', 'passport_reporter', 'passport_admin']
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+      EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+      RETURN NEXT r;
+    END IF;
+    EXECUTE format('GRANT USAGE ON SCHEMA passport TO %I', r);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION passport.now(), passport.current_office_id(), passport.is_admin() TO %I', r);
+  END LOOP;
+
+  -- adapters (bots, apps): only the calls a booking channel needs
+  GRANT EXECUTE ON FUNCTION
+    passport.reserve(text, text, text, date, text, text, date, text, text, text, text, time, boolean),
+    passport.cancel(text, text, date),
+    passport.reschedule(text, date, time, text, date, boolean),
+    passport.find_reservation(text, text, date),
+    passport.availability(text, date, integer, text),
+    passport.normalize_reservation_number(text),
+    passport.is_reservation_number(text),
+    passport.normalize_phone(text),
+    passport.nik_problem(text),
+    passport.tariff_amount(text, text, integer, date)
+  TO passport_adapter;
+
+  -- officers: their office's reservations (row-level security) and check-in
+  GRANT EXECUTE ON FUNCTION
+    passport.check_in(text, text),
+    passport.find_reservation(text, text, date),
+    passport.availability(text, date, integer, text),
+    passport.normalize_reservation_number(text),
+    passport.nik_parts(text),
+    passport.tariff_amount(text, text, integer, date)
+  TO passport_officer;
+  GRANT SELECT ON passport.office, passport.lane, passport.service, passport.passport_kind,
+                  passport.reservation, passport.slot
+  TO passport_officer;
+
+  -- reporters: aggregates only, never NIK or phone
+  GRANT SELECT ON passport.office, passport.lane, passport.service, passport.passport_kind,
+                  passport.tariff, passport.holiday, passport.capacity_overview
+  TO passport_reporter;
+
+  -- administrators: the catalog, through its functions
+  GRANT EXECUTE ON FUNCTION
+    passport.create_office(text, text, text, text, text, text, text, integer, integer, time),
+    passport.set_release_policy(text, integer, time),
+    passport.add_capacity_rule(text, integer, text, time, time, integer, integer),
+    passport.remove_capacity_rule(text, bigint),
+    passport.close_day(text, date, text),
+    passport.release_slots(text, date, date),
+    passport.set_slot_capacity(text, text, date, time, integer),
+    passport.availability(text, date, integer, text),
+    passport.sweep(text),
+    passport.office_id(text),
+    passport.check_in(text, text),
+    passport.find_reservation(text, text, date),
+    passport.tariff_amount(text, text, integer, date),
+    passport.nik_parts(text)
+  TO passport_admin;
+  GRANT SELECT ON passport.office, passport.lane, passport.service, passport.passport_kind,
+                  passport.tariff, passport.capacity_rule, passport.holiday,
+                  passport.office_closure, passport.slot, passport.reservation,
+                  passport.capacity_overview
+  TO passport_admin;
+  RETURN;
+END;
+$$;
+COMMENT ON FUNCTION passport.setup_roles() IS
+  'Creates (idempotently) the group roles passport_adapter, passport_officer, passport_reporter and passport_admin and grants each what it needs. Returns the roles it created. Needs CREATEROLE; the extension script itself creates no roles.';
+
+-- Nothing for PUBLIC: every grant goes through passport.setup_roles().
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA passport FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA passport FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA passport FROM PUBLIC;
+REVOKE ALL ON TYPE passport.booking FROM PUBLIC;

@@ -1,0 +1,652 @@
+/*-------------------------------------------------------------------------
+ *
+ * ids.c
+ *	  SQL wrappers of the identifier layer: reservation numbers, application
+ *	  numbers, billing codes, NIK and phone validation; the installation key.
+ *
+ * A reservation number's 45-bit payload is FF1 (radix 32, length 9, AES-256
+ * with the installation key) of office_id << 33 | n, where n comes from a
+ * sequence; decrypting a number therefore tells its office, so a lookup by
+ * number can be routed to that office.  Application numbers (15 digits +
+ * Damm) and billing codes (14 digits + Damm) encrypt office * 10^11 + n and
+ * office * 10^10 + n with FF1 radix 10 under their own tweaks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+#include "pgtime.h"
+
+#include "passport.h"
+#include "ff1.h"
+#include "ident.h"
+
+#define RESNUM_SEQ_BITS		33
+#define APPNUM_PAYLOAD		15
+#define BILLING_PAYLOAD		14
+
+static const uint8_t TWEAK_RESNUM[] = {'R'};
+static const uint8_t TWEAK_APPNUM[] = {'A'};
+static const uint8_t TWEAK_BILLING[] = {'B'};
+
+static FF1Key cached_key = {NULL};
+static Oid	cached_key_relid = InvalidOid;
+
+/* Shorten user input for messages. */
+static char *
+Shown(const char *input)
+{
+	size_t		len = strlen(input);
+
+	if (len <= 40)
+		return pstrdup(input);
+	return psprintf("%.*s...", pg_mbcliplen(input, (int) len, 40), input);
+}
+
+/* PassportRelid returns the OID of relation passport.<name>. */
+static Oid
+PassportRelid(const char *name)
+{
+	Oid			nsp = get_namespace_oid("passport", false);
+	Oid			relid = get_relname_relid(name, nsp);
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "relation passport.%s does not exist", name);
+	return relid;
+}
+
+/*
+ * GetKey returns the installation key, loading it on first use and again
+ * whenever passport.secret is a different relation (the extension was
+ * dropped and created again).  The oldest key wins: after a restore into a
+ * fresh database the restored key is older than the one CREATE EXTENSION
+ * made, so numbers issued before the dump stay valid.
+ */
+static const FF1Key *
+GetKey(void)
+{
+	Oid			relid = PassportRelid("secret");
+	static SPIPlanPtr plan = NULL;
+	bytea	   *key;
+	bool		isnull;
+	uint8		bytes[32];
+
+	if (cached_key.cipher != NULL && relid == cached_key_relid)
+		return &cached_key;
+
+	PassportConnect();
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT key FROM passport.secret "
+										"WHERE purpose = 'ff1' "
+										"ORDER BY created_at, key LIMIT 1",
+										0, NULL),
+						NULL, NULL, true, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the installation key is missing"),
+				 errdetail("Table passport.secret has no row for purpose \"ff1\"."),
+				 errhint("Restore the key from a backup; numbers issued before cannot be read without it.")));
+	key = DatumGetByteaPP(PassportGetDatum(0, 1, &isnull));
+	if (isnull || VARSIZE_ANY_EXHDR(key) != 32)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the installation key is malformed"),
+				 errdetail("The key in passport.secret must be 32 bytes.")));
+	memcpy(bytes, VARDATA_ANY(key), 32);
+	PassportFinish();
+
+	Ff1KeyFree(&cached_key);
+	if (Ff1KeyInit(&cached_key, bytes, 32) != 0)
+		elog(ERROR, "could not initialise the AES key");
+	explicit_bzero(bytes, sizeof(bytes));
+	cached_key_relid = relid;
+	return &cached_key;
+}
+
+/* NextValue draws the next value of sequence passport.<name>. */
+static int64
+NextValue(const char *name)
+{
+	return DatumGetInt64(DirectFunctionCall1(nextval_oid,
+											 ObjectIdGetDatum(PassportRelid(name))));
+}
+
+/* CheckOffice rejects office numbers that do not fit an identifier. */
+static void
+CheckOffice(int64 office_id)
+{
+	if (office_id < 1 || office_id > PASSPORT_MAX_OFFICE_ID)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("office number %lld is out of range", (long long) office_id),
+				 errdetail("Office numbers run from 1 to %d.", PASSPORT_MAX_OFFICE_ID)));
+}
+
+/* IssueReservationNumber returns the next reservation number of an office. */
+char *
+IssueReservationNumber(int64 office_id)
+{
+	const FF1Key *key;
+	int64		seq;
+	uint64		plain;
+	uint16		in[RESNUM_PAYLOAD];
+	uint16		out[RESNUM_PAYLOAD];
+	uint8		payload[RESNUM_PAYLOAD];
+	char	   *text = palloc(RESNUM_TEXT_LEN + 1);
+	int			i;
+
+	CheckOffice(office_id);
+	key = GetKey();
+	seq = NextValue("reservation_number_seq");
+	if (seq < 1 || seq >= ((int64) 1 << RESNUM_SEQ_BITS))
+		ereport(ERROR,
+				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),
+				 errmsg("reservation numbers are exhausted")));
+	plain = ((uint64) office_id << RESNUM_SEQ_BITS) | (uint64) seq;
+	for (i = RESNUM_PAYLOAD - 1; i >= 0; i--)
+	{
+		in[i] = (uint16) (plain & 31);
+		plain >>= 5;
+	}
+	if (Ff1Encrypt(key, 32, TWEAK_RESNUM, sizeof(TWEAK_RESNUM), in, out, RESNUM_PAYLOAD) != 0)
+		elog(ERROR, "FF1 encryption failed");
+	for (i = 0; i < RESNUM_PAYLOAD; i++)
+		payload[i] = (uint8) out[i];
+	ResnumFormat(payload, text);
+	return text;
+}
+
+/* ParseResnumOrError decodes typed input into payload values or raises. */
+static void
+ParseResnumOrError(const char *input, uint8 *payload)
+{
+	int			detail;
+	int			badchar;
+
+	switch (ResnumParse(input, strlen(input), payload, &detail, &badchar))
+	{
+		case RESNUM_OK:
+			return;
+		case RESNUM_ERR_LENGTH:
+			ereport(ERROR,
+					(errcode(ERRCODE_PP_INVALID_RESNUM),
+					 errmsg("invalid reservation number \"%s\"", Shown(input)),
+					 errdetail("A reservation number has 10 symbols, shown as XXXXX-XXXXX; %d were found.", detail)));
+			break;
+		case RESNUM_ERR_CHAR:
+			ereport(ERROR,
+					(errcode(ERRCODE_PP_INVALID_RESNUM),
+					 errmsg("invalid reservation number \"%s\"", Shown(input)),
+					 errdetail("The character at position %d is not used in reservation numbers.", detail),
+					 errhint("Reservation numbers use the digits 0-9 and the letters A-Z except I, L, O and U.")));
+			break;
+		case RESNUM_ERR_CHECK:
+			ereport(ERROR,
+					(errcode(ERRCODE_PP_INVALID_RESNUM),
+					 errmsg("invalid reservation number \"%s\"", Shown(input)),
+					 errdetail("The check symbol does not match: a symbol is mistyped or two neighbouring symbols are swapped.")));
+			break;
+	}
+}
+
+/* CanonicalReservationNumber returns "XXXXX-XXXXX" for typed input. */
+char *
+CanonicalReservationNumber(const char *input)
+{
+	uint8		payload[RESNUM_PAYLOAD];
+	char	   *text = palloc(RESNUM_TEXT_LEN + 1);
+
+	ParseResnumOrError(input, payload);
+	ResnumFormat(payload, text);
+	return text;
+}
+
+/*
+ * ReservationNumberOffice decrypts a canonical number and returns whether
+ * it is one this installation can have issued; *office_id gets its office.
+ */
+bool
+ReservationNumberOffice(const char *canonical, int64 *office_id)
+{
+	uint8		payload[RESNUM_PAYLOAD];
+	uint16		in[RESNUM_PAYLOAD];
+	uint16		out[RESNUM_PAYLOAD];
+	uint64		plain = 0;
+	int			i;
+	int			detail;
+	int			badchar;
+
+	if (ResnumParse(canonical, strlen(canonical), payload, &detail, &badchar) != RESNUM_OK)
+		return false;
+	for (i = 0; i < RESNUM_PAYLOAD; i++)
+		in[i] = payload[i];
+	if (Ff1Decrypt(GetKey(), 32, TWEAK_RESNUM, sizeof(TWEAK_RESNUM), in, out, RESNUM_PAYLOAD) != 0)
+		elog(ERROR, "FF1 decryption failed");
+	for (i = 0; i < RESNUM_PAYLOAD; i++)
+		plain = (plain << 5) | out[i];
+	*office_id = (int64) (plain >> RESNUM_SEQ_BITS);
+	if ((plain & (((uint64) 1 << RESNUM_SEQ_BITS) - 1)) == 0)
+		return false;
+	return *office_id >= 1 && *office_id <= PASSPORT_MAX_OFFICE_ID;
+}
+
+/* IssueNumeric returns a numeric identifier: FF1 payload + Damm digit. */
+static char *
+IssueNumeric(int64 office_id, const char *seqname, int payload_len,
+			 const uint8_t *tweak, size_t tweak_len)
+{
+	int64		limit = 1;
+	int64		seq;
+	uint64		plain;
+	uint16		in[APPNUM_PAYLOAD];
+	uint16		out[APPNUM_PAYLOAD];
+	char	   *text = palloc(payload_len + 2);
+	int			i;
+
+	CheckOffice(office_id);
+	for (i = 0; i < payload_len - 4; i++)
+		limit *= 10;
+	seq = NextValue(seqname);
+	if (seq < 1 || seq >= limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),
+				 errmsg("sequence passport.%s is exhausted", seqname)));
+	plain = (uint64) office_id * (uint64) limit + (uint64) seq;
+	for (i = payload_len - 1; i >= 0; i--)
+	{
+		in[i] = (uint16) (plain % 10);
+		plain /= 10;
+	}
+	if (Ff1Encrypt(GetKey(), 10, tweak, tweak_len, in, out, payload_len) != 0)
+		elog(ERROR, "FF1 encryption failed");
+	for (i = 0; i < payload_len; i++)
+		text[i] = (char) ('0' + out[i]);
+	text[payload_len] = (char) ('0' + DammDigit(text, payload_len));
+	text[payload_len + 1] = '\0';
+	return text;
+}
+
+/* NumericOffice decrypts a numeric identifier's payload to its office. */
+static int64
+NumericOffice(const char *digits, int payload_len, const uint8_t *tweak,
+			  size_t tweak_len)
+{
+	uint16		in[APPNUM_PAYLOAD];
+	uint16		out[APPNUM_PAYLOAD];
+	uint64		plain = 0;
+	uint64		limit = 1;
+	int			i;
+
+	for (i = 0; i < payload_len - 4; i++)
+		limit *= 10;
+	for (i = 0; i < payload_len; i++)
+		in[i] = (uint16) (digits[i] - '0');
+	if (Ff1Decrypt(GetKey(), 10, tweak, tweak_len, in, out, payload_len) != 0)
+		elog(ERROR, "FF1 decryption failed");
+	for (i = 0; i < payload_len; i++)
+		plain = plain * 10 + out[i];
+	if (plain % limit == 0)
+		return 0;
+	return (int64) (plain / limit);
+}
+
+/* ParseNumericOrError normalises a numeric identifier or raises. */
+static char *
+ParseNumericOrError(const char *input, int total, int errcode_value,
+					const char *what)
+{
+	char	   *out = palloc(total + 1);
+	int			found;
+
+	switch (NumberParse(input, strlen(input), total, out, &found))
+	{
+		case NUMBER_OK:
+			return out;
+		case NUMBER_ERR_LENGTH:
+			ereport(ERROR,
+					(errcode(errcode_value),
+					 errmsg("invalid %s \"%s\"", what, Shown(input)),
+					 errdetail("A %s has %d digits; %d were found.", what, total, found)));
+			break;
+		case NUMBER_ERR_CHAR:
+			ereport(ERROR,
+					(errcode(errcode_value),
+					 errmsg("invalid %s \"%s\"", what, Shown(input)),
+					 errdetail("The character at position %d is not a digit.", found)));
+			break;
+		case NUMBER_ERR_CHECK:
+			ereport(ERROR,
+					(errcode(errcode_value),
+					 errmsg("invalid %s \"%s\"", what, Shown(input)),
+					 errdetail("The check digit does not match: a digit is mistyped or two neighbouring digits are swapped.")));
+			break;
+	}
+	return NULL;
+}
+
+/* NormalisePhoneOrError returns the E.164 form of a phone number or raises. */
+char *
+NormalisePhoneOrError(const char *input, const char *what)
+{
+	char	   *out = palloc(PHONE_E164_MAX + 1);
+	PhoneError	err = PhoneNormalise(input, strlen(input), out);
+
+	if (err != PHONE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_INVALID_PHONE),
+				 errmsg("invalid %s \"%s\"", what, Shown(input)),
+				 errdetail("%s: %s.", "The number cannot be read", PhoneErrorText(err)),
+				 errhint("Write it as 0812-3456-7890, 62812-3456-7890 or +62 812 3456 7890.")));
+	return out;
+}
+
+/* Today returns the current (pinnable) date in UTC as year, month, day. */
+static void
+Today(int *year, int *month, int *day)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(PassportNow(), NULL, &tm, &fsec, NULL, NULL) != 0)
+		elog(ERROR, "timestamp out of range");
+	*year = tm.tm_year;
+	*month = tm.tm_mon;
+	*day = tm.tm_mday;
+}
+
+/* ParseNikOrError validates a NIK or raises PP102 with the reason. */
+static void
+ParseNikOrError(const char *input, NikParts *parts)
+{
+	int			y;
+	int			m;
+	int			d;
+	NikError	err;
+
+	Today(&y, &m, &d);
+	err = NikParse(input, strlen(input), y, m, d, parts);
+	if (err != NIK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_INVALID_NIK),
+				 errmsg("invalid NIK \"%s\"", Shown(input)),
+				 errdetail("%c%s.", pg_toupper((unsigned char) NikErrorText(err)[0]),
+						   NikErrorText(err) + 1)));
+}
+
+/*
+ * CheckNikOrError validates a NIK and, unless birth_date is DATEVAL_NOBEGIN,
+ * that it encodes that birth date; digits_out (17 bytes) gets the digits.
+ */
+void
+CheckNikOrError(const char *input, DateADT birth_date, char *digits_out)
+{
+	NikParts	parts;
+
+	ParseNikOrError(input, &parts);
+	if (birth_date != DATEVAL_NOBEGIN)
+	{
+		int			y;
+		int			m;
+		int			d;
+
+		j2date(birth_date + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+		if (m != parts.birth_month || d != parts.birth_day || (y % 100) != (parts.birth_year % 100))
+			ereport(ERROR,
+					(errcode(ERRCODE_PP_NIK_BIRTH_MISMATCH),
+					 errmsg("NIK does not match the birth date"),
+					 errdetail("Digits 7-12 of a NIK encode the birth date (day + 40 for women); they say %02d-%02d-%02d, the stated birth date is %04d-%02d-%02d.",
+							   parts.birth_day, parts.birth_month, parts.birth_year % 100, y, m, d)));
+	}
+	memcpy(digits_out, parts.digits, 17);
+}
+
+/* ---- SQL-callable -------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(passport_normalize_reservation_number);
+
+/* passport_normalize_reservation_number returns "XXXXX-XXXXX" or raises PP101. */
+Datum
+passport_normalize_reservation_number(PG_FUNCTION_ARGS)
+{
+	char	   *input = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(CanonicalReservationNumber(input)));
+}
+
+PG_FUNCTION_INFO_V1(passport_is_reservation_number);
+
+/* passport_is_reservation_number tells whether text is well formed. */
+Datum
+passport_is_reservation_number(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	uint8		payload[RESNUM_PAYLOAD];
+	int			detail;
+	int			badchar;
+
+	PG_RETURN_BOOL(ResnumParse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), payload,
+							   &detail, &badchar) == RESNUM_OK);
+}
+
+PG_FUNCTION_INFO_V1(passport_issue_reservation_number);
+
+/* passport_issue_reservation_number issues the next number of an office. */
+Datum
+passport_issue_reservation_number(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(IssueReservationNumber(PG_GETARG_INT64(0))));
+}
+
+PG_FUNCTION_INFO_V1(passport_reservation_number_office);
+
+/*
+ * passport_reservation_number_office returns the office a reservation
+ * number was issued for, or NULL when this installation never issued it.
+ */
+Datum
+passport_reservation_number_office(PG_FUNCTION_ARGS)
+{
+	char	   *canonical = CanonicalReservationNumber(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	int64		office_id;
+
+	if (!ReservationNumberOffice(canonical, &office_id))
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(office_id);
+}
+
+PG_FUNCTION_INFO_V1(passport_normalize_application_number);
+
+/* passport_normalize_application_number returns the 16 digits or raises PP105. */
+Datum
+passport_normalize_application_number(PG_FUNCTION_ARGS)
+{
+	char	   *input = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(ParseNumericOrError(input, APPNUM_PAYLOAD + 1,
+														 ERRCODE_PP_INVALID_APPNUM,
+														 "application number")));
+}
+
+PG_FUNCTION_INFO_V1(passport_normalize_billing_code);
+
+/* passport_normalize_billing_code returns the 15 digits or raises PP106. */
+Datum
+passport_normalize_billing_code(PG_FUNCTION_ARGS)
+{
+	char	   *input = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(ParseNumericOrError(input, BILLING_PAYLOAD + 1,
+														 ERRCODE_PP_INVALID_BILLING,
+														 "billing code")));
+}
+
+PG_FUNCTION_INFO_V1(passport_issue_application_number);
+
+/* passport_issue_application_number issues the next application number. */
+Datum
+passport_issue_application_number(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(IssueNumeric(PG_GETARG_INT64(0),
+												  "application_number_seq",
+												  APPNUM_PAYLOAD, TWEAK_APPNUM,
+												  sizeof(TWEAK_APPNUM))));
+}
+
+PG_FUNCTION_INFO_V1(passport_issue_billing_code);
+
+/* passport_issue_billing_code issues the next billing code. */
+Datum
+passport_issue_billing_code(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(IssueNumeric(PG_GETARG_INT64(0),
+												  "billing_code_seq",
+												  BILLING_PAYLOAD, TWEAK_BILLING,
+												  sizeof(TWEAK_BILLING))));
+}
+
+PG_FUNCTION_INFO_V1(passport_application_number_office);
+
+/* passport_application_number_office returns the office of an application number, or NULL. */
+Datum
+passport_application_number_office(PG_FUNCTION_ARGS)
+{
+	char	   *digits = ParseNumericOrError(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+											 APPNUM_PAYLOAD + 1,
+											 ERRCODE_PP_INVALID_APPNUM,
+											 "application number");
+	int64		office = NumericOffice(digits, APPNUM_PAYLOAD, TWEAK_APPNUM, sizeof(TWEAK_APPNUM));
+
+	if (office < 1 || office > PASSPORT_MAX_OFFICE_ID)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(office);
+}
+
+PG_FUNCTION_INFO_V1(passport_billing_code_office);
+
+/* passport_billing_code_office returns the office of a billing code, or NULL. */
+Datum
+passport_billing_code_office(PG_FUNCTION_ARGS)
+{
+	char	   *digits = ParseNumericOrError(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+											 BILLING_PAYLOAD + 1,
+											 ERRCODE_PP_INVALID_BILLING,
+											 "billing code");
+	int64		office = NumericOffice(digits, BILLING_PAYLOAD, TWEAK_BILLING, sizeof(TWEAK_BILLING));
+
+	if (office < 1 || office > PASSPORT_MAX_OFFICE_ID)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(office);
+}
+
+PG_FUNCTION_INFO_V1(passport_normalize_phone);
+
+/* passport_normalize_phone returns the E.164 form or raises PP104. */
+Datum
+passport_normalize_phone(PG_FUNCTION_ARGS)
+{
+	char	   *input = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(NormalisePhoneOrError(input, "phone number")));
+}
+
+PG_FUNCTION_INFO_V1(passport_nik_parts);
+
+/* passport_nik_parts splits a valid NIK into its parts or raises PP102. */
+Datum
+passport_nik_parts(PG_FUNCTION_ARGS)
+{
+	char	   *input = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	NikParts	parts;
+	TupleDesc	tupdesc;
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	ParseNikOrError(input, &parts);
+	values[0] = CStringGetTextDatum(parts.digits);
+	values[1] = CStringGetTextDatum(psprintf("%02d", parts.province));
+	values[2] = CStringGetTextDatum(psprintf("%02d%02d", parts.province, parts.regency));
+	values[3] = CStringGetTextDatum(psprintf("%02d%02d%02d", parts.province, parts.regency, parts.district));
+	values[4] = DateADTGetDatum(date2j(parts.birth_year, parts.birth_month, parts.birth_day) - POSTGRES_EPOCH_JDATE);
+	values[5] = CStringGetTextDatum(parts.female ? "F" : "M");
+	values[6] = CStringGetTextDatum(psprintf("%04d", parts.serial));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(passport_nik_problem);
+
+/* passport_nik_problem returns why a NIK is invalid, or NULL when it is valid. */
+Datum
+passport_nik_problem(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	NikParts	parts;
+	int			y;
+	int			m;
+	int			d;
+	NikError	err;
+
+	Today(&y, &m, &d);
+	err = NikParse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), y, m, d, &parts);
+	if (err == NIK_OK)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(NikErrorText(err)));
+}
+
+PG_FUNCTION_INFO_V1(passport_random_bytes);
+
+/* passport_random_bytes returns n bytes from the strong random source. */
+Datum
+passport_random_bytes(PG_FUNCTION_ARGS)
+{
+	int32		n = PG_GETARG_INT32(0);
+	bytea	   *result;
+
+	if (n < 1 || n > 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("byte count %d is out of range", n),
+				 errdetail("Between 1 and 1024 bytes can be drawn at once.")));
+	result = palloc(VARHDRSZ + n);
+	SET_VARSIZE(result, VARHDRSZ + n);
+	if (!pg_strong_random(VARDATA(result), n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate random bytes")));
+	PG_RETURN_BYTEA_P(result);
+}
+
+PG_FUNCTION_INFO_V1(passport_is_time_zone);
+
+/* passport_is_time_zone tells whether a name is an IANA time zone the server knows. */
+Datum
+passport_is_time_zone(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	const char *p;
+
+	/* Region/City names only: no abbreviations, offsets or POSIX rules */
+	if (strcmp(name, "UTC") != 0)
+	{
+		if (strchr(name, '/') == NULL)
+			PG_RETURN_BOOL(false);
+		for (p = name; *p; p++)
+			if (!(isalnum((unsigned char) *p) || *p == '/' || *p == '_' || *p == '-' || *p == '+'))
+				PG_RETURN_BOOL(false);
+	}
+	PG_RETURN_BOOL(pg_tzset(name) != NULL);
+}

@@ -1,0 +1,124 @@
+/*-------------------------------------------------------------------------
+ *
+ * passport.c
+ *	  Module entry: the settings (GUCs) and the one time source.
+ *
+ * The module keeps no shared state and needs no shared_preload_libraries:
+ * the settings below exist as soon as any passport function is called,
+ * and a value set earlier with SET is taken over when the module loads.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "access/xact.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+#include "passport.h"
+
+PG_MODULE_MAGIC;
+
+int			passport_max_active_per_sender = 4;
+int			passport_cooldown_minutes = 24 * 60;
+int			passport_reschedule_limit = 1;
+int			passport_reschedule_min_days = 1;
+int			passport_checkin_early_minutes = 60;
+int			passport_checkin_late_minutes = 30;
+static char *passport_now_override = NULL;
+static char *passport_office = NULL;
+
+void		_PG_init(void);
+
+/* CheckNowOverride accepts an empty string or a valid timestamptz. */
+static bool
+CheckNowOverride(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	PG_TRY();
+	{
+		(void) DirectFunctionCall3(timestamptz_in, CStringGetDatum(*newval),
+								   ObjectIdGetDatum(InvalidOid),
+								   Int32GetDatum(-1));
+	}
+	PG_CATCH();
+	{
+		FlushErrorState();
+		GUC_check_errdetail("passport.now_override must be empty or a timestamp with time zone.");
+		return false;
+	}
+	PG_END_TRY();
+	return true;
+}
+
+/* _PG_init defines the extension's settings. */
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("passport.now_override",
+							   "Pins the time every passport rule reads (for tests).",
+							   "Empty means the transaction start time.",
+							   &passport_now_override, "",
+							   PGC_USERSET, 0,
+							   CheckNowOverride, NULL, NULL);
+	DefineCustomStringVariable("passport.office",
+							   "Office whose rows an officer sees (row-level security).",
+							   "An office code; SET LOCAL scopes it to one transaction.",
+							   &passport_office, "",
+							   PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.max_active_per_sender",
+							"Active reservations one sender may hold at once.",
+							"0 means no limit.",
+							&passport_max_active_per_sender, 4, 0, 1000,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.cooldown",
+							"Time a NIK must wait after a cancellation or no-show before booking again.",
+							NULL,
+							&passport_cooldown_minutes, 24 * 60, 0, 366 * 24 * 60,
+							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.reschedule_limit",
+							"How many times one reservation may be rescheduled.",
+							NULL,
+							&passport_reschedule_limit, 1, 0, 100,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.reschedule_min_days",
+							"Reschedule is allowed up to this many days before the visit.",
+							NULL,
+							&passport_reschedule_min_days, 1, 0, 365,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.checkin_early",
+							"How long before the slot start check-in opens.",
+							NULL,
+							&passport_checkin_early_minutes, 60, 0, 24 * 60,
+							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.checkin_late",
+							"How long after the slot start check-in stays open.",
+							NULL,
+							&passport_checkin_late_minutes, 30, 0, 24 * 60,
+							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("passport");
+}
+
+/* PassportNow returns the pinned time if set, else the transaction start. */
+TimestampTz
+PassportNow(void)
+{
+	if (passport_now_override != NULL && passport_now_override[0] != '\0')
+		return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+													   CStringGetDatum(passport_now_override),
+													   ObjectIdGetDatum(InvalidOid),
+													   Int32GetDatum(-1)));
+	return GetCurrentTransactionStartTimestamp();
+}
+
+PG_FUNCTION_INFO_V1(passport_now);
+
+/* passport_now is passport.now(): the time every rule reads. */
+Datum
+passport_now(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(PassportNow());
+}

@@ -1,0 +1,70 @@
+/*-------------------------------------------------------------------------
+ *
+ * passport.h
+ *	  Declarations shared by the server-side C files of the extension:
+ *	  SQLSTATEs, settings, the time source, SPI helpers, identifiers.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PASSPORT_H
+#define PASSPORT_H
+
+#include "executor/spi.h"
+#include "utils/date.h"
+#include "utils/timestamp.h"
+
+/*
+ * SQLSTATEs of class PP: the conditions an adapter branches on.  The README
+ * lists them; the tests assert every one.
+ */
+#define ERRCODE_PP_SLOT_FULL			MAKE_SQLSTATE('P','P','0','0','1')
+#define ERRCODE_PP_NOT_BOOKABLE			MAKE_SQLSTATE('P','P','0','0','2')
+#define ERRCODE_PP_NIK_ACTIVE			MAKE_SQLSTATE('P','P','0','0','3')
+#define ERRCODE_PP_SENDER_LIMIT			MAKE_SQLSTATE('P','P','0','0','4')
+#define ERRCODE_PP_COOLDOWN				MAKE_SQLSTATE('P','P','0','0','5')
+#define ERRCODE_PP_NOT_FOUND			MAKE_SQLSTATE('P','P','0','0','6')
+#define ERRCODE_PP_NOT_ACTIVE			MAKE_SQLSTATE('P','P','0','0','7')
+#define ERRCODE_PP_RESCHEDULE_REFUSED	MAKE_SQLSTATE('P','P','0','0','8')
+#define ERRCODE_PP_CHECKIN_WINDOW		MAKE_SQLSTATE('P','P','0','0','9')
+#define ERRCODE_PP_IDEMPOTENCY_CONFLICT	MAKE_SQLSTATE('P','P','0','1','0')
+#define ERRCODE_PP_OFFICE_UNKNOWN		MAKE_SQLSTATE('P','P','0','1','1')
+
+#define ERRCODE_PP_INVALID_RESNUM		MAKE_SQLSTATE('P','P','1','0','1')
+#define ERRCODE_PP_INVALID_NIK			MAKE_SQLSTATE('P','P','1','0','2')
+#define ERRCODE_PP_NIK_BIRTH_MISMATCH	MAKE_SQLSTATE('P','P','1','0','3')
+#define ERRCODE_PP_INVALID_PHONE		MAKE_SQLSTATE('P','P','1','0','4')
+#define ERRCODE_PP_INVALID_APPNUM		MAKE_SQLSTATE('P','P','1','0','5')
+#define ERRCODE_PP_INVALID_BILLING		MAKE_SQLSTATE('P','P','1','0','6')
+
+/* Highest office number: 12 bits of a reservation number carry it. */
+#define PASSPORT_MAX_OFFICE_ID		4095
+
+/* settings (passport.c) */
+extern int	passport_max_active_per_sender;
+extern int	passport_cooldown_minutes;
+extern int	passport_reschedule_limit;
+extern int	passport_reschedule_min_days;
+extern int	passport_checkin_early_minutes;
+extern int	passport_checkin_late_minutes;
+
+/* PassportNow returns the time every rule reads (pinnable for tests). */
+extern TimestampTz PassportNow(void);
+
+/* SPI helpers (spi.c) */
+extern SPIPlanPtr PassportPrepare(SPIPlanPtr *cache, const char *sql,
+								  int nargs, const Oid *argtypes);
+extern int	PassportExecute(SPIPlanPtr plan, const Datum *values,
+							const char *nulls, bool read_only, long count);
+extern Datum PassportGetDatum(int row, int col, bool *isnull);
+extern char *PassportGetText(int row, int col);
+extern void PassportConnect(void);
+extern void PassportFinish(void);
+
+/* identifiers (ids.c) */
+extern char *IssueReservationNumber(int64 office_id);
+extern bool ReservationNumberOffice(const char *canonical, int64 *office_id);
+extern char *CanonicalReservationNumber(const char *input);
+extern char *NormalisePhoneOrError(const char *input, const char *what);
+extern void CheckNikOrError(const char *input, DateADT birth_date, char *digits_out);
+
+#endif							/* PASSPORT_H */

@@ -1,0 +1,1242 @@
+/*-------------------------------------------------------------------------
+ *
+ * reserve.c
+ *	  Atomic slot allocation: reserve, cancel, reschedule, check-in, sweep.
+ *
+ * Concurrency design (DESIGN.md section 5):
+ *	- A slot is split over several counter rows (shards).  A booker locks
+ *	  the earliest free counter row that nobody else holds (FOR UPDATE SKIP
+ *	  LOCKED, LIMIT 1) and increments it in the same statement; it blocks
+ *	  only when every candidate row is held by another booker.
+ *	- Check and increment happen on the locked, latest row version, and
+ *	  CHECK (booked <= capacity) stands behind it: no interleaving
+ *	  overbooks.
+ *	- Full rows leave the partial index slot_free, so the sold-out answer
+ *	  is an index probe that finds nothing: no row lock, no WAL.
+ *	- A duplicate request (same idempotency key) is answered before any
+ *	  counter is touched; two identical requests racing meet on the NIK
+ *	  guard's primary key, and the loser answers from the winner's row.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+
+#include "passport.h"
+#include "ident.h"
+
+/* Office data one call needs. */
+typedef struct OfficeCall
+{
+	int64		office_id;
+	char	   *code;
+	char	   *time_zone;
+	bool		active;
+	bool		lane_known;
+	bool		lane_bookable;
+	bool		service_known;
+	DateADT		day;			/* the requested local date */
+	TimestampTz day_start;		/* local midnight of day */
+	TimestampTz day_end;		/* local midnight of the next day */
+	TimestampTz preferred;		/* day + preferred time, or DT_NOBEGIN */
+	DateADT		today;			/* local date now */
+} OfficeCall;
+
+/* A counter row a booking took. */
+typedef struct Allocation
+{
+	int64		slot_id;
+	int16		shard;
+	DateADT		local_date;
+	TimestampTz starts_at;
+	TimestampTz ends_at;
+} Allocation;
+
+/* What a booking answer carries (strings in the caller's context). */
+typedef struct BookingOut
+{
+	char	   *code;
+	char	   *office_code;
+	DateADT		local_date;
+	TimestampTz starts_at;
+	TimestampTz ends_at;
+	char	   *time_zone;
+	char	   *lane;
+	char	   *service;
+	char	   *status;
+	bool		duplicate;
+} BookingOut;
+
+/* ---- small helpers ------------------------------------------------------- */
+
+/* ArgText returns a text argument as a C string, or NULL when SQL NULL. */
+static char *
+ArgText(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_ARGISNULL(n))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/* RequireText raises 22004 when a required argument is missing or blank. */
+static void
+RequireText(const char *value, const char *name)
+{
+	const char *p;
+
+	if (value != NULL)
+		for (p = value; *p; p++)
+			if (!isspace((unsigned char) *p))
+				return;
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s is required", name)));
+}
+
+/* Upper returns an upper-case ASCII copy of s. */
+static char *
+Upper(const char *s)
+{
+	char	   *r = pstrdup(s);
+	char	   *p;
+
+	for (p = r; *p; p++)
+		*p = pg_toupper((unsigned char) *p);
+	return r;
+}
+
+/* CopyOut duplicates a string into the caller's memory context. */
+static char *
+CopyOut(MemoryContext cxt, const char *s)
+{
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
+
+/* LocalTime returns the wall-clock time of ts in time zone tzname. */
+static TimeADT
+LocalTime(TimestampTz ts, const char *tzname)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+	pg_tz	   *tz = pg_tzset(tzname);
+
+	if (tz == NULL || timestamp2tm(ts, &tzoff, &tm, &fsec, NULL, tz) != 0)
+		elog(ERROR, "cannot convert timestamp to time zone \"%s\"", tzname);
+	return (((((int64) tm.tm_hour * MINS_PER_HOUR) + tm.tm_min) * SECS_PER_MINUTE) + tm.tm_sec)
+		* USECS_PER_SEC + fsec;
+}
+
+/* ShowLocal formats ts as "YYYY-MM-DD HH:MM" in time zone tzname. */
+static char *
+ShowLocal(TimestampTz ts, const char *tzname)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+	pg_tz	   *tz = pg_tzset(tzname);
+
+	if (tz == NULL || timestamp2tm(ts, &tzoff, &tm, &fsec, NULL, tz) != 0)
+		return pstrdup("?");
+	return psprintf("%04d-%02d-%02d %02d:%02d", tm.tm_year, tm.tm_mon,
+					tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+/* SenderKey returns the E.164 form of a phone-like sender, else the text. */
+static char *
+SenderKey(const char *sender, const char *channel)
+{
+	char		e164[PHONE_E164_MAX + 1];
+
+	if (sender == NULL)
+		return NULL;
+	if (channel != NULL && strcmp(channel, "whatsapp") == 0)
+		return NormalisePhoneOrError(sender, "sender");
+	if (PhoneNormalise(sender, strlen(sender), e164) == PHONE_OK)
+		return pstrdup(e164);
+	if (strlen(sender) > 200)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("sender is longer than 200 characters")));
+	return pstrdup(sender);
+}
+
+/* BuildBooking forms a passport.booking datum from out. */
+static Datum
+BuildBooking(FunctionCallInfo fcinfo, const BookingOut *out)
+{
+	TupleDesc	tupdesc;
+	Datum		values[9];
+	bool		nulls[9] = {false, false, false, false, false, false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = CStringGetTextDatum(out->code);
+	values[1] = CStringGetTextDatum(out->office_code);
+	values[2] = DateADTGetDatum(out->local_date);
+	values[3] = TimeADTGetDatum(LocalTime(out->starts_at, out->time_zone));
+	values[4] = TimeADTGetDatum(LocalTime(out->ends_at, out->time_zone));
+	values[5] = CStringGetTextDatum(out->lane);
+	values[6] = CStringGetTextDatum(out->service);
+	values[7] = CStringGetTextDatum(out->status);
+	values[8] = BoolGetDatum(out->duplicate);
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
+}
+
+/* ---- office lookup ------------------------------------------------------- */
+
+/*
+ * LoadOffice reads the office by code together with the lane and service
+ * checks and the local-time boundaries of the requested day, in one query.
+ */
+static void
+LoadOffice(const char *office_code, const char *lane, const char *service,
+		   bool has_day, DateADT day, bool has_pref, TimeADT pref,
+		   TimestampTz now, OfficeCall *oc)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[6] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID, TIMEOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	char	   *code = Upper(office_code);
+
+	values[0] = CStringGetTextDatum(code);
+	values[1] = CStringGetTextDatum(lane ? lane : "");
+	values[2] = CStringGetTextDatum(service ? service : "");
+	values[3] = TimestampTzGetDatum(now);
+	values[4] = DateADTGetDatum(day);
+	values[5] = TimeADTGetDatum(pref);
+	if (!has_day)
+		nulls[4] = 'n';
+	if (!has_pref)
+		nulls[5] = 'n';
+
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT o.office_id, o.time_zone, o.active, "
+										"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
+										"       v.service_code IS NOT NULL, d.day, "
+										"       (d.day::timestamp AT TIME ZONE o.time_zone), "
+										"       ((d.day + 1)::timestamp AT TIME ZONE o.time_zone), "
+										"       ((d.day + $6) AT TIME ZONE o.time_zone), "
+										"       ($4 AT TIME ZONE o.time_zone)::date "
+										"  FROM passport.office o "
+										" CROSS JOIN LATERAL (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) d "
+										"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
+										"  LEFT JOIN passport.service v ON v.service_code = $3 "
+										" WHERE o.code = $1",
+										6, types),
+						values, nulls, true, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+				 errmsg("unknown office \"%s\"", office_code),
+				 errdetail("No office has this code.")));
+
+	oc->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	oc->code = code;
+	oc->time_zone = PassportGetText(0, 2);
+	oc->active = DatumGetBool(PassportGetDatum(0, 3, &isnull));
+	oc->lane_known = DatumGetBool(PassportGetDatum(0, 4, &isnull));
+	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, 5, &isnull));
+	oc->service_known = DatumGetBool(PassportGetDatum(0, 6, &isnull));
+	oc->day = DatumGetDateADT(PassportGetDatum(0, 7, &isnull));
+	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
+	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, 9, &isnull));
+	oc->preferred = DatumGetTimestampTz(PassportGetDatum(0, 10, &isnull));
+	if (isnull)
+		oc->preferred = DT_NOBEGIN;
+	oc->today = DatumGetDateADT(PassportGetDatum(0, 11, &isnull));
+
+	if (!oc->active)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+				 errmsg("office \"%s\" does not take reservations", oc->code),
+				 errdetail("The office is not active.")));
+}
+
+/* ---- slot allocation ----------------------------------------------------- */
+
+/*
+ * FreeSlotExists tells, without locking anything, whether a released
+ * counter row with room starts in [lo, hi).
+ */
+static bool
+FreeSlotExists(int64 office_id, const char *lane, TimestampTz lo,
+			   TimestampTz hi, TimestampTz now, int64 exclude_slot)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[6] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID};
+	Datum		values[6];
+
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(lane);
+	values[2] = TimestampTzGetDatum(lo);
+	values[3] = TimestampTzGetDatum(hi);
+	values[4] = TimestampTzGetDatum(now);
+	values[5] = Int64GetDatum(exclude_slot);
+	return PassportExecute(PassportPrepare(&plan,
+										   "SELECT 1 FROM passport.slot c "
+										   " WHERE c.office_id = $1 AND c.lane = $2 AND NOT c.is_full "
+										   "   AND c.starts_at >= $3 AND c.starts_at < $4 "
+										   "   AND c.opens_at <= $5 AND c.slot_id <> $6 "
+										   " ORDER BY c.starts_at, c.shard LIMIT 1",
+										   6, types),
+						   values, NULL, true, 1) > 0;
+}
+
+/*
+ * ReleasedSlotExists tells whether any released slot (full or not) starts
+ * in [lo, hi): it tells "sold out" from "nothing to book".
+ */
+static bool
+ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
+				   TimestampTz hi, TimestampTz now)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[5] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[5];
+
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(lane);
+	values[2] = TimestampTzGetDatum(lo);
+	values[3] = TimestampTzGetDatum(hi);
+	values[4] = TimestampTzGetDatum(now);
+	return PassportExecute(PassportPrepare(&plan,
+										   "SELECT 1 FROM passport.slot c "
+										   " WHERE c.office_id = $1 AND c.lane = $2 "
+										   "   AND c.starts_at >= $3 AND c.starts_at < $4 "
+										   "   AND c.opens_at <= $5 LIMIT 1",
+										   5, types),
+						   values, NULL, true, 1) > 0;
+}
+
+#define ALLOC_SQL(lockclause) \
+	"UPDATE passport.slot s " \
+	"   SET booked = s.booked + 1, is_full = (s.booked + 1 >= s.capacity) " \
+	"  FROM (SELECT c.slot_id, c.shard FROM passport.slot c " \
+	"         WHERE c.office_id = $1 AND c.lane = $2 AND NOT c.is_full " \
+	"           AND c.starts_at >= $3 AND c.starts_at < $4 " \
+	"           AND c.opens_at <= $5 AND c.slot_id <> $6 " \
+	"         ORDER BY c.starts_at, c.shard LIMIT 1 " lockclause ") f " \
+	" WHERE s.office_id = $1 AND s.slot_id = f.slot_id AND s.shard = f.shard " \
+	"   AND s.booked < s.capacity " \
+	"RETURNING s.slot_id, s.shard, s.local_date, s.starts_at, s.ends_at"
+
+/*
+ * AllocateSlot takes one place in the earliest free counter row starting in
+ * [lo, hi), skipping rows other bookers hold; only when every candidate is
+ * held does it wait, on the first one.  Returns false when nothing is free.
+ */
+static bool
+AllocateSlot(int64 office_id, const char *lane, TimestampTz lo, TimestampTz hi,
+			 TimestampTz now, int64 exclude_slot, Allocation *out)
+{
+	static SPIPlanPtr skip_plan = NULL;
+	static SPIPlanPtr wait_plan = NULL;
+	static const Oid types[6] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID};
+	Datum		values[6];
+	bool		isnull;
+	int			n;
+
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(lane);
+	values[2] = TimestampTzGetDatum(lo);
+	values[3] = TimestampTzGetDatum(hi);
+	values[4] = TimestampTzGetDatum(now);
+	values[5] = Int64GetDatum(exclude_slot);
+
+	n = PassportExecute(PassportPrepare(&skip_plan, ALLOC_SQL("FOR UPDATE SKIP LOCKED"), 6, types),
+						values, NULL, false, 0);
+	if (n == 0)
+	{
+		/* nothing unlocked with room: sold out, or every candidate is busy */
+		if (!FreeSlotExists(office_id, lane, lo, hi, now, exclude_slot))
+			return false;
+		n = PassportExecute(PassportPrepare(&wait_plan, ALLOC_SQL("FOR UPDATE"), 6, types),
+							values, NULL, false, 0);
+		if (n == 0)
+			return false;
+	}
+	out->slot_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	out->shard = DatumGetInt16(PassportGetDatum(0, 2, &isnull));
+	out->local_date = DatumGetDateADT(PassportGetDatum(0, 3, &isnull));
+	out->starts_at = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
+	out->ends_at = DatumGetTimestampTz(PassportGetDatum(0, 5, &isnull));
+	return true;
+}
+
+/* ReleasePlace gives one place of a counter row back. */
+static void
+ReleasePlace(int64 office_id, int64 slot_id, int16 shard)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, INT8OID, INT2OID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(office_id);
+	values[1] = Int64GetDatum(slot_id);
+	values[2] = Int16GetDatum(shard);
+	if (PassportExecute(PassportPrepare(&plan,
+										"UPDATE passport.slot s SET booked = s.booked - 1, is_full = false "
+										" WHERE s.office_id = $1 AND s.slot_id = $2 AND s.shard = $3 "
+										"   AND s.booked > 0",
+										3, types),
+						values, NULL, false, 0) != 1)
+		elog(ERROR, "counter row %lld/%d of office %lld has no booking to release",
+			 (long long) slot_id, shard, (long long) office_id);
+}
+
+/*
+ * RangeFor computes the search range of a request: the requested day, or
+ * with earliest everything from that day on; never a slot already started.
+ */
+static void
+RangeFor(const OfficeCall *oc, bool earliest, TimestampTz now,
+		 TimestampTz *lo, TimestampTz *hi)
+{
+	*lo = oc->day_start > now ? oc->day_start : now;
+	if (earliest)
+		TIMESTAMP_NOEND(*hi);
+	else
+		*hi = oc->day_end;
+}
+
+/*
+ * TakePlace allocates for a request: first at or after the preferred time,
+ * then anywhere in the range.  Raises PP001 when nothing is free.
+ */
+static void
+TakePlace(const OfficeCall *oc, const char *lane, TimestampTz lo, TimestampTz hi,
+		  TimestampTz now, int64 exclude_slot, Allocation *alloc)
+{
+	if (!TIMESTAMP_IS_NOBEGIN(oc->preferred) && oc->preferred > lo && oc->preferred < hi &&
+		AllocateSlot(oc->office_id, lane, oc->preferred, hi, now, exclude_slot, alloc))
+		return;
+	if (AllocateSlot(oc->office_id, lane, lo, hi, now, exclude_slot, alloc))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_SLOT_FULL),
+			 errmsg("no free place at office \"%s\" in lane \"%s\"", oc->code, lane),
+			 errdetail("Every released slot from %s (local time) is booked.",
+					   ShowLocal(lo, oc->time_zone)),
+			 errhint("Ask passport.availability() for other dates.")));
+}
+
+/*
+ * CheckBookable raises PP001 or PP002 unless a free released slot exists in
+ * [lo, hi).  It reads only: the sold-out answer takes no lock, writes no WAL.
+ */
+static void
+CheckBookable(const OfficeCall *oc, const char *lane, TimestampTz lo,
+			  TimestampTz hi, TimestampTz now, int64 exclude_slot)
+{
+	if (FreeSlotExists(oc->office_id, lane, lo, hi, now, exclude_slot))
+		return;
+	if (ReleasedSlotExists(oc->office_id, lane, lo, hi, now))
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_SLOT_FULL),
+				 errmsg("no free place at office \"%s\" in lane \"%s\"", oc->code, lane),
+				 errdetail("Every released slot from %s (local time) is booked.",
+						   ShowLocal(lo, oc->time_zone)),
+				 errhint("Ask passport.availability() for other dates.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_NOT_BOOKABLE),
+			 errmsg("office \"%s\" has no bookable slot in lane \"%s\" from %s",
+					oc->code, lane, ShowLocal(lo, oc->time_zone)),
+			 errdetail("The date is not released yet, outside the booking window, closed, or already past."),
+			 errhint("Ask passport.availability() for bookable dates.")));
+}
+
+/* ---- guards -------------------------------------------------------------- */
+
+/*
+ * ClaimNik makes this booking the NIK's active reservation.  Returns false
+ * when the NIK already has one (or is cooling down); a concurrent booking
+ * of the same NIK is waited for.
+ */
+static bool
+ClaimNik(const char *nik, int64 office_id, const char *code, TimestampTz now)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[4] = {TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[4];
+
+	values[0] = CStringGetTextDatum(nik);
+	values[1] = Int64GetDatum(office_id);
+	values[2] = CStringGetTextDatum(code);
+	values[3] = TimestampTzGetDatum(now);
+	return PassportExecute(PassportPrepare(&plan,
+										   "INSERT INTO passport.nik_guard AS g (nik, office_id, code) "
+										   "VALUES ($1, $2, $3) "
+										   "ON CONFLICT ON CONSTRAINT nik_guard_pkey DO UPDATE "
+										   "   SET office_id = excluded.office_id, code = excluded.code, "
+										   "       cooldown_until = NULL "
+										   " WHERE g.code IS NULL "
+										   "   AND (g.cooldown_until IS NULL OR g.cooldown_until <= $4)",
+										   4, types),
+						   values, NULL, false, 0) == 1;
+}
+
+/* NikRefusal raises the reason a NIK cannot book now. */
+static void
+NikRefusal(const char *nik, const char *tzname)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+	TimestampTz until;
+
+	values[0] = CStringGetTextDatum(nik);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT code IS NOT NULL, cooldown_until FROM passport.nik_guard WHERE nik = $1",
+										1, types),
+						values, NULL, true, 1) == 1 &&
+		!DatumGetBool(PassportGetDatum(0, 1, &isnull)))
+	{
+		until = DatumGetTimestampTz(PassportGetDatum(0, 2, &isnull));
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_COOLDOWN),
+				 errmsg("this NIK cannot book again before %s", isnull ? "?" : ShowLocal(until, tzname)),
+				 errdetail("After a cancellation or a missed visit a NIK waits before booking again.")));
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_NIK_ACTIVE),
+			 errmsg("this NIK already has an active reservation"),
+			 errdetail("One NIK holds at most one active reservation across all offices."),
+			 errhint("Cancel or reschedule the existing reservation.")));
+}
+
+/* ClaimSender counts one more active reservation for a sender, within the limit. */
+static void
+ClaimSender(const char *sender)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
+
+	if (sender == NULL || passport_max_active_per_sender <= 0)
+		return;
+	values[0] = CStringGetTextDatum(sender);
+	values[1] = Int32GetDatum(passport_max_active_per_sender);
+	if (PassportExecute(PassportPrepare(&plan,
+										"INSERT INTO passport.sender_guard AS g (sender, active) VALUES ($1, 1) "
+										"ON CONFLICT ON CONSTRAINT sender_guard_pkey DO UPDATE "
+										"   SET active = g.active + 1 WHERE g.active < $2",
+										2, types),
+						values, NULL, false, 0) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_SENDER_LIMIT),
+				 errmsg("this sender already holds %d active reservations", passport_max_active_per_sender),
+				 errdetail("One sender may hold at most %d active reservations at once.",
+						   passport_max_active_per_sender)));
+}
+
+/* ReleaseSender counts one active reservation less for a sender. */
+static void
+ReleaseSender(const char *sender)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[1] = {TEXTOID};
+	Datum		values[1];
+
+	if (sender == NULL)
+		return;
+	values[0] = CStringGetTextDatum(sender);
+	PassportExecute(PassportPrepare(&plan,
+									"UPDATE passport.sender_guard g SET active = g.active - 1 "
+									" WHERE g.sender = $1 AND g.active > 0",
+									1, types),
+					values, NULL, false, 0);
+}
+
+/* EndNik ends the NIK's active reservation code, with or without cooldown. */
+static void
+EndNik(const char *nik, const char *code, bool cooldown, TimestampTz now)
+{
+	static SPIPlanPtr cool_plan = NULL;
+	static SPIPlanPtr free_plan = NULL;
+	static const Oid types[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[3];
+
+	values[0] = CStringGetTextDatum(nik);
+	values[1] = CStringGetTextDatum(code);
+	values[2] = TimestampTzGetDatum(now + (int64) passport_cooldown_minutes * USECS_PER_MINUTE);
+	if (cooldown && passport_cooldown_minutes > 0)
+		PassportExecute(PassportPrepare(&cool_plan,
+										"UPDATE passport.nik_guard g SET office_id = NULL, code = NULL, cooldown_until = $3 "
+										" WHERE g.nik = $1 AND g.code = $2",
+										3, types),
+						values, NULL, false, 0);
+	else
+		PassportExecute(PassportPrepare(&free_plan,
+										"DELETE FROM passport.nik_guard g WHERE g.nik = $1 AND g.code = $2",
+										2, types),
+						values, NULL, false, 0);
+}
+
+/* ---- reading reservations ------------------------------------------------ */
+
+/*
+ * IdempotentAnswer looks up a reservation by idempotency key; returns true
+ * and fills out when found.  A key reused for another NIK raises PP010.
+ */
+static bool
+IdempotentAnswer(const OfficeCall *oc, const char *channel, const char *key,
+				 const char *nik, MemoryContext cxt, BookingOut *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	bool		isnull;
+
+	if (key == NULL)
+		return false;
+	values[0] = Int64GetDatum(oc->office_id);
+	values[1] = CStringGetTextDatum(channel);
+	values[2] = CStringGetTextDatum(key);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
+										"       r.service, r.status, r.nik "
+										"  FROM passport.reservation r "
+										" WHERE r.office_id = $1 AND r.channel = $2 AND r.idempotency_key = $3",
+										3, types),
+						values, NULL, true, 1) != 1)
+		return false;
+	if (strcmp(PassportGetText(0, 8), nik) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_IDEMPOTENCY_CONFLICT),
+				 errmsg("idempotency key \"%s\" was already used for another request", key),
+				 errdetail("A retried request must repeat the original one; a new request needs a new key.")));
+	out->code = CopyOut(cxt, PassportGetText(0, 1));
+	out->office_code = CopyOut(cxt, oc->code);
+	out->local_date = DatumGetDateADT(PassportGetDatum(0, 2, &isnull));
+	out->starts_at = DatumGetTimestampTz(PassportGetDatum(0, 3, &isnull));
+	out->ends_at = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
+	out->time_zone = CopyOut(cxt, oc->time_zone);
+	out->lane = CopyOut(cxt, PassportGetText(0, 5));
+	out->service = CopyOut(cxt, PassportGetText(0, 6));
+	out->status = CopyOut(cxt, PassportGetText(0, 7));
+	out->duplicate = true;
+	return true;
+}
+
+/* A reservation row as the number-based functions read it. */
+typedef struct ReservationRow
+{
+	int64		office_id;
+	char	   *code;
+	char	   *office_code;
+	char	   *time_zone;
+	int64		slot_id;
+	int16		shard;
+	char	   *lane;
+	char	   *service;
+	DateADT		local_date;
+	TimestampTz starts_at;
+	TimestampTz ends_at;
+	char	   *status;
+	char	   *nik;
+	char	   *sender;
+	DateADT		birth_date;
+	int			reschedules;
+	DateADT		today;			/* local date now at the office */
+} ReservationRow;
+
+/*
+ * LockReservation finds a reservation by its typed number and locks it.
+ * With check_factor, the sender or the birth date must match; an unknown
+ * number and a wrong factor both raise PP006 with the same text.
+ */
+static void
+LockReservation(const char *typed, bool check_factor, const char *sender,
+				bool has_birth, DateADT birth, TimestampTz now, ReservationRow *row)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[3];
+	bool		isnull;
+	char	   *code = CanonicalReservationNumber(typed);
+	int64		office_id;
+	bool		match = false;
+
+	if (!ReservationNumberOffice(code, &office_id))
+		goto notfound;
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(code);
+	values[2] = TimestampTzGetDatum(now);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT r.slot_id, r.shard, r.lane, r.service, r.local_date, "
+										"       r.starts_at, r.ends_at, r.status, r.nik, r.sender, "
+										"       r.birth_date, r.reschedules, o.code, o.time_zone, "
+										"       ($3 AT TIME ZONE o.time_zone)::date "
+										"  FROM passport.reservation r "
+										"  JOIN passport.office o ON o.office_id = r.office_id "
+										" WHERE r.office_id = $1 AND r.code = $2 "
+										"   FOR UPDATE OF r",
+										3, types),
+						values, NULL, false, 1) != 1)
+		goto notfound;
+
+	row->office_id = office_id;
+	row->code = code;
+	row->slot_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	row->shard = DatumGetInt16(PassportGetDatum(0, 2, &isnull));
+	row->lane = PassportGetText(0, 3);
+	row->service = PassportGetText(0, 4);
+	row->local_date = DatumGetDateADT(PassportGetDatum(0, 5, &isnull));
+	row->starts_at = DatumGetTimestampTz(PassportGetDatum(0, 6, &isnull));
+	row->ends_at = DatumGetTimestampTz(PassportGetDatum(0, 7, &isnull));
+	row->status = PassportGetText(0, 8);
+	row->nik = PassportGetText(0, 9);
+	row->sender = PassportGetText(0, 10);
+	row->birth_date = DatumGetDateADT(PassportGetDatum(0, 11, &isnull));
+	row->reschedules = DatumGetInt16(PassportGetDatum(0, 12, &isnull));
+	row->office_code = PassportGetText(0, 13);
+	row->time_zone = PassportGetText(0, 14);
+	row->today = DatumGetDateADT(PassportGetDatum(0, 15, &isnull));
+
+	if (!check_factor)
+		return;
+	if (sender != NULL && row->sender != NULL && strcmp(sender, row->sender) == 0)
+		match = true;
+	if (has_birth && birth == row->birth_date)
+		match = true;
+	if (match)
+		return;
+
+notfound:
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_NOT_FOUND),
+			 errmsg("reservation %s not found", code),
+			 errdetail("No reservation has this number, or the sender or birth date does not match.")));
+}
+
+/* RowToBooking copies a reservation row into an answer. */
+static void
+RowToBooking(const ReservationRow *row, MemoryContext cxt, BookingOut *out)
+{
+	out->code = CopyOut(cxt, row->code);
+	out->office_code = CopyOut(cxt, row->office_code);
+	out->local_date = row->local_date;
+	out->starts_at = row->starts_at;
+	out->ends_at = row->ends_at;
+	out->time_zone = CopyOut(cxt, row->time_zone);
+	out->lane = CopyOut(cxt, row->lane);
+	out->service = CopyOut(cxt, row->service);
+	out->status = CopyOut(cxt, row->status);
+	out->duplicate = false;
+}
+
+/* NotActive raises PP007 for a reservation that is no longer booked. */
+static void
+NotActive(const ReservationRow *row)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_NOT_ACTIVE),
+			 errmsg("reservation %s is %s", row->code, row->status),
+			 errdetail("Only a booked reservation can be changed.")));
+}
+
+/* ---- SQL-callable -------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(passport_reserve);
+
+/*
+ * passport_reserve books a place: validate, answer duplicates, check that
+ * something is free (read-only), claim the NIK and the sender, allocate a
+ * counter row, issue the number, insert the reservation.
+ */
+Datum
+passport_reserve(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *office_code = ArgText(fcinfo, 0);
+	char	   *service = ArgText(fcinfo, 1);
+	char	   *lane = ArgText(fcinfo, 2);
+	bool		has_day = !PG_ARGISNULL(3);
+	DateADT		day = has_day ? PG_GETARG_DATEADT(3) : 0;
+	char	   *nik_in = ArgText(fcinfo, 4);
+	char	   *full_name = ArgText(fcinfo, 5);
+	bool		has_birth = !PG_ARGISNULL(6);
+	DateADT		birth = has_birth ? PG_GETARG_DATEADT(6) : 0;
+	char	   *phone_in = ArgText(fcinfo, 7);
+	char	   *channel = PG_ARGISNULL(8) ? pstrdup("api") : ArgText(fcinfo, 8);
+	char	   *sender_in = ArgText(fcinfo, 9);
+	char	   *key = ArgText(fcinfo, 10);
+	bool		has_pref = !PG_ARGISNULL(11);
+	TimeADT		pref = has_pref ? PG_GETARG_TIMEADT(11) : 0;
+	bool		earliest = !PG_ARGISNULL(12) && PG_GETARG_BOOL(12);
+	char		nik[17];
+	char	   *phone = NULL;
+	char	   *sender;
+	char	   *code;
+	TimestampTz now = PassportNow();
+	TimestampTz lo;
+	TimestampTz hi;
+	OfficeCall	oc;
+	Allocation	alloc;
+	BookingOut	out;
+
+	RequireText(office_code, "office_code");
+	RequireText(service, "service");
+	RequireText(lane, "lane");
+	RequireText(nik_in, "nik");
+	RequireText(full_name, "full_name");
+	if (!has_birth)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("birth_date is required")));
+	if (strlen(full_name) > 200)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("full_name is longer than 200 characters")));
+	if (key != NULL && strlen(key) > 200)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("idempotency_key is longer than 200 characters")));
+	if (strcmp(channel, "whatsapp") != 0 && strcmp(channel, "app") != 0 &&
+		strcmp(channel, "web") != 0 && strcmp(channel, "counter") != 0 &&
+		strcmp(channel, "api") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown channel \"%s\"", channel),
+				 errhint("Channels are whatsapp, app, web, counter and api.")));
+	CheckNikOrError(nik_in, birth, nik);
+	if (phone_in != NULL)
+		phone = NormalisePhoneOrError(phone_in, "phone number");
+	sender = SenderKey(sender_in, channel);
+
+	PassportConnect();
+	LoadOffice(office_code, lane, service, has_day, day, has_pref, pref, now, &oc);
+	if (!oc.lane_known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown lane \"%s\"", lane),
+				 errhint("Lanes are regular, priority, percepatan and pickup.")));
+	if (!oc.service_known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown service \"%s\"", service),
+				 errhint("Services are new_adult, new_child, renewal, lost, damaged and data_change.")));
+	if (!oc.lane_bookable)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_BOOKABLE),
+				 errmsg("lane \"%s\" takes no reservations", lane),
+				 errdetail("Priority and pickup lanes are served on arrival.")));
+
+	/* a retried request is answered before any counter is touched */
+	if (IdempotentAnswer(&oc, channel, key, nik, cxt, &out))
+	{
+		PassportFinish();
+		PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+	}
+
+	RangeFor(&oc, earliest || !has_day, now, &lo, &hi);
+	CheckBookable(&oc, lane, lo, hi, now, 0);
+
+	code = IssueReservationNumber(oc.office_id);
+	if (!ClaimNik(nik, oc.office_id, code, now))
+	{
+		/* perhaps the same request, committed while we waited on the NIK */
+		if (IdempotentAnswer(&oc, channel, key, nik, cxt, &out))
+		{
+			PassportFinish();
+			PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+		}
+		NikRefusal(nik, oc.time_zone);
+	}
+	ClaimSender(sender);
+	TakePlace(&oc, lane, lo, hi, now, 0, &alloc);
+
+	{
+		static SPIPlanPtr plan = NULL;
+		static const Oid types[17] = {INT8OID, TEXTOID, INT8OID, INT2OID, TEXTOID, TEXTOID,
+			DATEOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, DATEOID, TEXTOID,
+		TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+		Datum		values[17];
+		char		nulls[17];
+
+		memset(nulls, ' ', sizeof(nulls));
+		values[0] = Int64GetDatum(oc.office_id);
+		values[1] = CStringGetTextDatum(code);
+		values[2] = Int64GetDatum(alloc.slot_id);
+		values[3] = Int16GetDatum(alloc.shard);
+		values[4] = CStringGetTextDatum(lane);
+		values[5] = CStringGetTextDatum(service);
+		values[6] = DateADTGetDatum(alloc.local_date);
+		values[7] = TimestampTzGetDatum(alloc.starts_at);
+		values[8] = TimestampTzGetDatum(alloc.ends_at);
+		values[9] = CStringGetTextDatum(nik);
+		values[10] = CStringGetTextDatum(full_name);
+		values[11] = DateADTGetDatum(birth);
+		values[12] = phone ? CStringGetTextDatum(phone) : (Datum) 0;
+		nulls[12] = phone ? ' ' : 'n';
+		values[13] = CStringGetTextDatum(channel);
+		values[14] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
+		nulls[14] = sender ? ' ' : 'n';
+		values[15] = key ? CStringGetTextDatum(key) : (Datum) 0;
+		nulls[15] = key ? ' ' : 'n';
+		values[16] = TimestampTzGetDatum(now);
+		if (PassportExecute(PassportPrepare(&plan,
+											"INSERT INTO passport.reservation (office_id, code, slot_id, shard, lane, "
+											"  service, local_date, starts_at, ends_at, status, nik, full_name, "
+											"  birth_date, phone, channel, sender, idempotency_key, created_at, status_at) "
+											"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', $10, $11, $12, $13, "
+											"        $14, $15, $16, $17, $17) "
+											"ON CONFLICT (office_id, channel, idempotency_key) "
+											"  WHERE idempotency_key IS NOT NULL DO NOTHING",
+											17, types),
+							values, nulls, false, 0) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_PP_IDEMPOTENCY_CONFLICT),
+					 errmsg("idempotency key \"%s\" was already used for another request", key),
+					 errdetail("A retried request must repeat the original one; a new request needs a new key.")));
+	}
+
+	out.code = CopyOut(cxt, code);
+	out.office_code = CopyOut(cxt, oc.code);
+	out.local_date = alloc.local_date;
+	out.starts_at = alloc.starts_at;
+	out.ends_at = alloc.ends_at;
+	out.time_zone = CopyOut(cxt, oc.time_zone);
+	out.lane = CopyOut(cxt, lane);
+	out.service = CopyOut(cxt, service);
+	out.status = CopyOut(cxt, "booked");
+	out.duplicate = false;
+	PassportFinish();
+	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+}
+
+PG_FUNCTION_INFO_V1(passport_cancel);
+
+/* passport_cancel cancels a booked reservation and returns its place. */
+Datum
+passport_cancel(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *typed = ArgText(fcinfo, 0);
+	char	   *sender_in = ArgText(fcinfo, 1);
+	bool		has_birth = !PG_ARGISNULL(2);
+	DateADT		birth = has_birth ? PG_GETARG_DATEADT(2) : 0;
+	TimestampTz now = PassportNow();
+	char	   *sender;
+	ReservationRow row;
+	BookingOut	out;
+
+	RequireText(typed, "reservation_number");
+	if (sender_in == NULL && !has_birth)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a second factor is required"),
+				 errdetail("Give the sender that booked or the applicant's birth date.")));
+	sender = SenderKey(sender_in, NULL);
+
+	PassportConnect();
+	LockReservation(typed, true, sender, has_birth, birth, now, &row);
+	if (strcmp(row.status, "cancelled") == 0)
+	{
+		/* a retried cancellation answers the same */
+		RowToBooking(&row, cxt, &out);
+		PassportFinish();
+		PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+	}
+	if (strcmp(row.status, "booked") != 0)
+		NotActive(&row);
+
+	{
+		static SPIPlanPtr plan = NULL;
+		static const Oid types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+		Datum		values[3];
+
+		values[0] = Int64GetDatum(row.office_id);
+		values[1] = CStringGetTextDatum(row.code);
+		values[2] = TimestampTzGetDatum(now);
+		PassportExecute(PassportPrepare(&plan,
+										"UPDATE passport.reservation r SET status = 'cancelled', status_at = $3 "
+										" WHERE r.office_id = $1 AND r.code = $2",
+										3, types),
+						values, NULL, false, 0);
+	}
+	ReleasePlace(row.office_id, row.slot_id, row.shard);
+	EndNik(row.nik, row.code, true, now);
+	ReleaseSender(row.sender);
+
+	row.status = "cancelled";
+	RowToBooking(&row, cxt, &out);
+	PassportFinish();
+	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+}
+
+PG_FUNCTION_INFO_V1(passport_reschedule);
+
+/*
+ * passport_reschedule moves a booked reservation to another slot: the new
+ * place is taken before the old one is given back, so a full date raises
+ * PP001 and the transaction leaves the original booking as it was.
+ */
+Datum
+passport_reschedule(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *typed = ArgText(fcinfo, 0);
+	bool		has_day = !PG_ARGISNULL(1);
+	DateADT		day = has_day ? PG_GETARG_DATEADT(1) : 0;
+	bool		has_pref = !PG_ARGISNULL(2);
+	TimeADT		pref = has_pref ? PG_GETARG_TIMEADT(2) : 0;
+	char	   *sender_in = ArgText(fcinfo, 3);
+	bool		has_birth = !PG_ARGISNULL(4);
+	DateADT		birth = has_birth ? PG_GETARG_DATEADT(4) : 0;
+	bool		earliest = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+	TimestampTz now = PassportNow();
+	TimestampTz lo;
+	TimestampTz hi;
+	char	   *sender;
+	ReservationRow row;
+	OfficeCall	oc;
+	Allocation	alloc;
+	BookingOut	out;
+
+	RequireText(typed, "reservation_number");
+	if (!has_day)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("visit_date is required")));
+	if (sender_in == NULL && !has_birth)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a second factor is required"),
+				 errdetail("Give the sender that booked or the applicant's birth date.")));
+	sender = SenderKey(sender_in, NULL);
+
+	PassportConnect();
+	LockReservation(typed, true, sender, has_birth, birth, now, &row);
+	if (strcmp(row.status, "booked") != 0)
+		NotActive(&row);
+	if (row.reschedules >= passport_reschedule_limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_RESCHEDULE_REFUSED),
+				 errmsg("reservation %s cannot be rescheduled again", row.code),
+				 errdetail("A reservation can be rescheduled %d time(s); this one has been rescheduled %d time(s).",
+						   passport_reschedule_limit, row.reschedules),
+				 errhint("Cancel it and book again.")));
+	if (row.today > row.local_date - passport_reschedule_min_days)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_RESCHEDULE_REFUSED),
+				 errmsg("reservation %s can no longer be rescheduled", row.code),
+				 errdetail("Rescheduling closes %d day(s) before the visit.", passport_reschedule_min_days)));
+
+	LoadOffice(row.office_code, row.lane, row.service, true, day, has_pref, pref, now, &oc);
+	RangeFor(&oc, earliest, now, &lo, &hi);
+	CheckBookable(&oc, row.lane, lo, hi, now, row.slot_id);
+	TakePlace(&oc, row.lane, lo, hi, now, row.slot_id, &alloc);
+	ReleasePlace(row.office_id, row.slot_id, row.shard);
+
+	{
+		static SPIPlanPtr plan = NULL;
+		static const Oid types[8] = {INT8OID, TEXTOID, INT8OID, INT2OID, DATEOID,
+		TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+		Datum		values[8];
+
+		values[0] = Int64GetDatum(row.office_id);
+		values[1] = CStringGetTextDatum(row.code);
+		values[2] = Int64GetDatum(alloc.slot_id);
+		values[3] = Int16GetDatum(alloc.shard);
+		values[4] = DateADTGetDatum(alloc.local_date);
+		values[5] = TimestampTzGetDatum(alloc.starts_at);
+		values[6] = TimestampTzGetDatum(alloc.ends_at);
+		values[7] = TimestampTzGetDatum(now);
+		PassportExecute(PassportPrepare(&plan,
+										"UPDATE passport.reservation r "
+										"   SET slot_id = $3, shard = $4, local_date = $5, starts_at = $6, "
+										"       ends_at = $7, reschedules = r.reschedules + 1, status_at = $8 "
+										" WHERE r.office_id = $1 AND r.code = $2",
+										8, types),
+						values, NULL, false, 0);
+	}
+	row.slot_id = alloc.slot_id;
+	row.shard = alloc.shard;
+	row.local_date = alloc.local_date;
+	row.starts_at = alloc.starts_at;
+	row.ends_at = alloc.ends_at;
+	RowToBooking(&row, cxt, &out);
+	PassportFinish();
+	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+}
+
+PG_FUNCTION_INFO_V1(passport_check_in);
+
+/* passport_check_in checks a reservation in within its window. */
+Datum
+passport_check_in(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *typed = ArgText(fcinfo, 0);
+	char	   *office_code = ArgText(fcinfo, 1);
+	TimestampTz now = PassportNow();
+	TimestampTz opens;
+	TimestampTz closes;
+	ReservationRow row;
+	BookingOut	out;
+
+	RequireText(typed, "reservation_number");
+	PassportConnect();
+	LockReservation(typed, false, NULL, false, 0, now, &row);
+	if (office_code != NULL && pg_strcasecmp(office_code, row.office_code) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_FOUND),
+				 errmsg("reservation %s not found at office \"%s\"", row.code, office_code),
+				 errdetail("The reservation is for another office.")));
+	if (strcmp(row.status, "checked_in") == 0)
+	{
+		RowToBooking(&row, cxt, &out);
+		PassportFinish();
+		PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+	}
+	if (strcmp(row.status, "booked") != 0)
+		NotActive(&row);
+	opens = row.starts_at - (int64) passport_checkin_early_minutes * USECS_PER_MINUTE;
+	closes = row.starts_at + (int64) passport_checkin_late_minutes * USECS_PER_MINUTE;
+	if (now < opens || now > closes)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_CHECKIN_WINDOW),
+				 errmsg("check-in for reservation %s is open from %s to %s (local time)",
+						row.code, ShowLocal(opens, row.time_zone), ShowLocal(closes, row.time_zone)),
+				 errdetail("It is now %s at the office.", ShowLocal(now, row.time_zone))));
+
+	{
+		static SPIPlanPtr plan = NULL;
+		static const Oid types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+		Datum		values[3];
+
+		values[0] = Int64GetDatum(row.office_id);
+		values[1] = CStringGetTextDatum(row.code);
+		values[2] = TimestampTzGetDatum(now);
+		PassportExecute(PassportPrepare(&plan,
+										"UPDATE passport.reservation r SET status = 'checked_in', status_at = $3 "
+										" WHERE r.office_id = $1 AND r.code = $2",
+										3, types),
+						values, NULL, false, 0);
+	}
+	EndNik(row.nik, row.code, false, now);
+	ReleaseSender(row.sender);
+
+	row.status = "checked_in";
+	RowToBooking(&row, cxt, &out);
+	PassportFinish();
+	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+}
+
+PG_FUNCTION_INFO_V1(passport_sweep);
+
+/*
+ * passport_sweep marks the booked reservations of ended days as no_show,
+ * starting their NIK cooldown, and clears expired cooldowns.  Each office
+ * is one set of statements filtered by office; concurrent sweeps and
+ * check-ins meet on the reservation rows (status = 'booked' is rechecked
+ * after any lock wait), so nothing is counted twice.
+ */
+Datum
+passport_sweep(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *office_code = ArgText(fcinfo, 0);
+	TimestampTz now = PassportNow();
+	TimestampTz until = now + (int64) passport_cooldown_minutes * USECS_PER_MINUTE;
+	static SPIPlanPtr offices_plan = NULL;
+	static SPIPlanPtr sweep_plan = NULL;
+	static SPIPlanPtr clear_plan = NULL;
+	static const Oid office_types[2] = {TEXTOID, TIMESTAMPTZOID};
+	static const Oid sweep_types[4] = {INT8OID, DATEOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	static const Oid clear_types[1] = {TIMESTAMPTZOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	int			n;
+	int			i;
+	int64	   *ids;
+	DateADT    *todays;
+	char	  **codes;
+	int			cleared;
+
+	InitMaterializedSRF(fcinfo, 0);
+	PassportConnect();
+
+	values[0] = office_code ? CStringGetTextDatum(Upper(office_code)) : (Datum) 0;
+	nulls[0] = office_code ? ' ' : 'n';
+	values[1] = TimestampTzGetDatum(now);
+	n = PassportExecute(PassportPrepare(&offices_plan,
+										"SELECT o.office_id, o.code, ($2 AT TIME ZONE o.time_zone)::date "
+										"  FROM passport.office o WHERE $1 IS NULL OR o.code = $1 "
+										" ORDER BY o.office_id",
+										2, office_types),
+						values, nulls, true, 0);
+	if (n == 0 && office_code != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+				 errmsg("unknown office \"%s\"", office_code),
+				 errdetail("No office has this code.")));
+	ids = palloc(sizeof(int64) * (n + 1));
+	todays = palloc(sizeof(DateADT) * (n + 1));
+	codes = palloc(sizeof(char *) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt64(PassportGetDatum(i, 1, &isnull));
+		codes[i] = PassportGetText(i, 2);
+		todays[i] = DatumGetDateADT(PassportGetDatum(i, 3, &isnull));
+	}
+
+	values[0] = TimestampTzGetDatum(now);
+	cleared = PassportExecute(PassportPrepare(&clear_plan,
+											  "DELETE FROM passport.nik_guard g "
+											  " WHERE g.code IS NULL AND g.cooldown_until <= $1",
+											  1, clear_types),
+							  values, NULL, false, 0);
+
+	for (i = 0; i < n; i++)
+	{
+		Datum		out[3];
+		bool		outnull[3] = {false, false, false};
+		bool		isnull;
+		int			marked;
+
+		values[0] = Int64GetDatum(ids[i]);
+		values[1] = DateADTGetDatum(todays[i]);
+		values[2] = TimestampTzGetDatum(now);
+		values[3] = TimestampTzGetDatum(until);
+		PassportExecute(PassportPrepare(&sweep_plan,
+										"WITH gone AS ( "
+										"  UPDATE passport.reservation r SET status = 'no_show', status_at = $3 "
+										"   WHERE r.office_id = $1 AND r.status = 'booked' AND r.local_date < $2 "
+										"  RETURNING r.nik, r.code, r.sender), "
+										"cool AS ( "
+										"  UPDATE passport.nik_guard g SET office_id = NULL, code = NULL, cooldown_until = $4 "
+										"    FROM gone WHERE g.nik = gone.nik AND g.code = gone.code RETURNING 1), "
+										"senders AS ( "
+										"  UPDATE passport.sender_guard sg SET active = GREATEST(sg.active - x.n, 0) "
+										"    FROM (SELECT gone.sender, count(*)::integer AS n FROM gone "
+										"           WHERE gone.sender IS NOT NULL GROUP BY gone.sender) x "
+										"   WHERE sg.sender = x.sender RETURNING 1) "
+										"SELECT (SELECT count(*) FROM gone)::integer, "
+										"       (SELECT count(*) FROM cool), (SELECT count(*) FROM senders)",
+										4, sweep_types),
+						values, NULL, false, 0);
+		marked = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
+		out[0] = CStringGetTextDatum(codes[i]);
+		out[1] = Int32GetDatum(marked);
+		out[2] = Int32GetDatum(i == 0 ? cleared : 0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
+	}
+	PassportFinish();
+	return (Datum) 0;
+}

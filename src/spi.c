@@ -1,0 +1,87 @@
+/*-------------------------------------------------------------------------
+ *
+ * spi.c
+ *	  SPI helpers: plans prepared once per backend and kept, and one place
+ *	  that checks SPI result codes.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/builtins.h"
+
+#include "passport.h"
+
+/* PassportConnect opens an SPI connection or fails loudly. */
+void
+PassportConnect(void)
+{
+	int			rc = SPI_connect();
+
+	if (rc != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+}
+
+/* PassportFinish closes the SPI connection or fails loudly. */
+void
+PassportFinish(void)
+{
+	int			rc = SPI_finish();
+
+	if (rc != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * PassportPrepare returns the plan cached in *cache, preparing and keeping
+ * it on first use in this backend.
+ */
+SPIPlanPtr
+PassportPrepare(SPIPlanPtr *cache, const char *sql, int nargs,
+				const Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+
+	if (*cache != NULL)
+		return *cache;
+	plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+			 sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	*cache = plan;
+	return plan;
+}
+
+/*
+ * PassportExecute runs a prepared plan and returns the number of rows
+ * processed.  Any SPI failure is a can't-happen error; errors raised by
+ * the statement itself (constraint violations and so on) propagate.
+ */
+int
+PassportExecute(SPIPlanPtr plan, const Datum *values, const char *nulls,
+				bool read_only, long count)
+{
+	int			rc = SPI_execute_plan(plan, (Datum *) values, nulls, read_only, count);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return (int) SPI_processed;
+}
+
+/* PassportGetDatum returns column col (1-based) of result row row. */
+Datum
+PassportGetDatum(int row, int col, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+						 col, isnull);
+}
+
+/* PassportGetText returns column col of row row as text, or NULL. */
+char *
+PassportGetText(int row, int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
