@@ -38,3 +38,11 @@ test/fuzz/fuzz_ident: test/fuzz/fuzz_ident.c src/ff1.c src/ident.c src/ff1.h src
 .PHONY: unit fuzz
 unit: test/unit/test_ident
 fuzz: test/fuzz/fuzz_ident
+
+# The two server suites separately, so that one failing does not hide the
+# other (test/run calls both).
+.PHONY: installcheck-regress installcheck-isolation
+installcheck-regress:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+installcheck-isolation:
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)

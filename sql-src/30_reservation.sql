@@ -148,9 +148,9 @@ BEGIN
      AND ((find_reservation.sender IS NOT NULL AND r.sender = find_reservation.sender)
           OR (find_reservation.birth_date IS NOT NULL AND r.birth_date = find_reservation.birth_date));
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'reservation % not found', code_
+    RAISE EXCEPTION 'reservation not found'
       USING ERRCODE = 'PP006',
-            DETAIL = 'No reservation has this number, or the sender or birth date does not match.';
+            DETAIL = format('No reservation has the number %s, or the sender or birth date does not match.', code_);
   END IF;
   RETURN result;
 END;

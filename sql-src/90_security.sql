@@ -7,7 +7,7 @@ CREATE FUNCTION passport.current_office_id()
   LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
   SELECT o.office_id FROM passport.office o
-   WHERE o.code = pg_catalog.upper(pg_catalog.nullif(pg_catalog.current_setting('passport.office', true), ''))
+   WHERE o.code = pg_catalog.upper(NULLIF(pg_catalog.current_setting('passport.office', true), ''))
 $$;
 COMMENT ON FUNCTION passport.current_office_id() IS
   'Office selected by the setting passport.office (SET LOCAL works): what row-level security shows an officer.';

@@ -215,11 +215,11 @@ CanonicalReservationNumber(const char *input)
 }
 
 /*
- * ReservationNumberOffice decrypts a canonical number and returns whether
- * it is one this installation can have issued; *office_id gets its office.
+ * DecryptReservationNumber decrypts a canonical number into its office and
+ * counter value; returns false when it is malformed.
  */
-bool
-ReservationNumberOffice(const char *canonical, int64 *office_id)
+static bool
+DecryptReservationNumber(const char *canonical, int64 *office_id, int64 *seq)
 {
 	uint8		payload[RESNUM_PAYLOAD];
 	uint16		in[RESNUM_PAYLOAD];
@@ -238,9 +238,22 @@ ReservationNumberOffice(const char *canonical, int64 *office_id)
 	for (i = 0; i < RESNUM_PAYLOAD; i++)
 		plain = (plain << 5) | out[i];
 	*office_id = (int64) (plain >> RESNUM_SEQ_BITS);
-	if ((plain & (((uint64) 1 << RESNUM_SEQ_BITS) - 1)) == 0)
+	*seq = (int64) (plain & (((uint64) 1 << RESNUM_SEQ_BITS) - 1));
+	return true;
+}
+
+/*
+ * ReservationNumberOffice decrypts a canonical number and returns whether
+ * its office and counter are in range; *office_id gets its office.
+ */
+bool
+ReservationNumberOffice(const char *canonical, int64 *office_id)
+{
+	int64		seq;
+
+	if (!DecryptReservationNumber(canonical, office_id, &seq))
 		return false;
-	return *office_id >= 1 && *office_id <= PASSPORT_MAX_OFFICE_ID;
+	return seq > 0 && *office_id >= 1 && *office_id <= PASSPORT_MAX_OFFICE_ID;
 }
 
 /* IssueNumeric returns a numeric identifier: FF1 payload + Damm digit. */
@@ -319,7 +332,7 @@ ParseNumericOrError(const char *input, int total, int errcode_value,
 			ereport(ERROR,
 					(errcode(errcode_value),
 					 errmsg("invalid %s \"%s\"", what, Shown(input)),
-					 errdetail("A %s has %d digits; %d were found.", what, total, found)));
+					 errdetail("It must have %d digits; %d were found.", total, found)));
 			break;
 		case NUMBER_ERR_CHAR:
 			ereport(ERROR,
@@ -454,15 +467,31 @@ PG_FUNCTION_INFO_V1(passport_reservation_number_office);
 
 /*
  * passport_reservation_number_office returns the office a reservation
- * number was issued for, or NULL when this installation never issued it.
+ * number was issued for, or NULL when this installation cannot have issued
+ * it (office out of range, or a counter value not drawn yet).
  */
 Datum
 passport_reservation_number_office(PG_FUNCTION_ARGS)
 {
 	char	   *canonical = CanonicalReservationNumber(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	static SPIPlanPtr plan = NULL;
 	int64		office_id;
+	int64		seq;
+	int64		last = 0;
+	bool		isnull;
 
-	if (!ReservationNumberOffice(canonical, &office_id))
+	if (!DecryptReservationNumber(canonical, &office_id, &seq) ||
+		seq < 1 || office_id < 1 || office_id > PASSPORT_MAX_OFFICE_ID)
+		PG_RETURN_NULL();
+	PassportConnect();
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
+										"  FROM passport.reservation_number_seq",
+										0, NULL),
+						NULL, NULL, true, 1) == 1)
+		last = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	PassportFinish();
+	if (seq > last)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(office_id);
 }

@@ -290,7 +290,7 @@ FreeSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 										   "   AND c.opens_at <= $5 AND c.slot_id <> $6 "
 										   " ORDER BY c.starts_at, c.shard LIMIT 1",
 										   6, types),
-						   values, NULL, true, 1) > 0;
+						   values, NULL, false, 1) > 0;
 }
 
 /*
@@ -319,14 +319,21 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 						   values, NULL, true, 1) > 0;
 }
 
+/*
+ * The candidate is chosen in a CTE, which runs exactly once: as a plain
+ * subquery joined to the UPDATE it could be rescanned per outer row and
+ * lock (and count) a second row.
+ */
 #define ALLOC_SQL(lockclause) \
+	"WITH f AS MATERIALIZED ( " \
+	"  SELECT c.slot_id, c.shard FROM passport.slot c " \
+	"   WHERE c.office_id = $1 AND c.lane = $2 AND NOT c.is_full " \
+	"     AND c.starts_at >= $3 AND c.starts_at < $4 " \
+	"     AND c.opens_at <= $5 AND c.slot_id <> $6 " \
+	"   ORDER BY c.starts_at, c.shard LIMIT 1 " lockclause ") " \
 	"UPDATE passport.slot s " \
 	"   SET booked = s.booked + 1, is_full = (s.booked + 1 >= s.capacity) " \
-	"  FROM (SELECT c.slot_id, c.shard FROM passport.slot c " \
-	"         WHERE c.office_id = $1 AND c.lane = $2 AND NOT c.is_full " \
-	"           AND c.starts_at >= $3 AND c.starts_at < $4 " \
-	"           AND c.opens_at <= $5 AND c.slot_id <> $6 " \
-	"         ORDER BY c.starts_at, c.shard LIMIT 1 " lockclause ") f " \
+	"  FROM f " \
 	" WHERE s.office_id = $1 AND s.slot_id = f.slot_id AND s.shard = f.shard " \
 	"   AND s.booked < s.capacity " \
 	"RETURNING s.slot_id, s.shard, s.local_date, s.starts_at, s.ends_at"
@@ -366,6 +373,8 @@ AllocateSlot(int64 office_id, const char *lane, TimestampTz lo, TimestampTz hi,
 		if (n == 0)
 			return false;
 	}
+	if (n != 1)
+		elog(ERROR, "slot allocation updated %d counter rows", n);
 	out->slot_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
 	out->shard = DatumGetInt16(PassportGetDatum(0, 2, &isnull));
 	out->local_date = DatumGetDateADT(PassportGetDatum(0, 3, &isnull));
@@ -500,7 +509,7 @@ NikRefusal(const char *nik, const char *tzname)
 	if (PassportExecute(PassportPrepare(&plan,
 										"SELECT code IS NOT NULL, cooldown_until FROM passport.nik_guard WHERE nik = $1",
 										1, types),
-						values, NULL, true, 1) == 1 &&
+						values, NULL, false, 1) == 1 &&
 		!DatumGetBool(PassportGetDatum(0, 1, &isnull)))
 	{
 		until = DatumGetTimestampTz(PassportGetDatum(0, 2, &isnull));
@@ -610,7 +619,7 @@ IdempotentAnswer(const OfficeCall *oc, const char *channel, const char *key,
 										"  FROM passport.reservation r "
 										" WHERE r.office_id = $1 AND r.channel = $2 AND r.idempotency_key = $3",
 										3, types),
-						values, NULL, true, 1) != 1)
+						values, NULL, false, 1) != 1)
 		return false;
 	if (strcmp(PassportGetText(0, 8), nik) != 0)
 		ereport(ERROR,
@@ -717,8 +726,8 @@ LockReservation(const char *typed, bool check_factor, const char *sender,
 notfound:
 	ereport(ERROR,
 			(errcode(ERRCODE_PP_NOT_FOUND),
-			 errmsg("reservation %s not found", code),
-			 errdetail("No reservation has this number, or the sender or birth date does not match.")));
+			 errmsg("reservation not found"),
+			 errdetail("No reservation has the number %s, or the sender or birth date does not match.", code)));
 }
 
 /* RowToBooking copies a reservation row into an answer. */
@@ -743,8 +752,8 @@ NotActive(const ReservationRow *row)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_PP_NOT_ACTIVE),
-			 errmsg("reservation %s is %s", row->code, row->status),
-			 errdetail("Only a booked reservation can be changed.")));
+			 errmsg("the reservation is %s", row->status),
+			 errdetail("Reservation %s is %s; only a booked reservation can be changed.", row->code, row->status)));
 }
 
 /* ---- SQL-callable -------------------------------------------------------- */
@@ -1025,15 +1034,16 @@ passport_reschedule(PG_FUNCTION_ARGS)
 	if (row.reschedules >= passport_reschedule_limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_RESCHEDULE_REFUSED),
-				 errmsg("reservation %s cannot be rescheduled again", row.code),
-				 errdetail("A reservation can be rescheduled %d time(s); this one has been rescheduled %d time(s).",
-						   passport_reschedule_limit, row.reschedules),
+				 errmsg("the reservation cannot be rescheduled again"),
+				 errdetail("A reservation can be rescheduled %d time(s); %s has been rescheduled %d time(s).",
+						   passport_reschedule_limit, row.code, row.reschedules),
 				 errhint("Cancel it and book again.")));
 	if (row.today > row.local_date - passport_reschedule_min_days)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_RESCHEDULE_REFUSED),
-				 errmsg("reservation %s can no longer be rescheduled", row.code),
-				 errdetail("Rescheduling closes %d day(s) before the visit.", passport_reschedule_min_days)));
+				 errmsg("the reservation can no longer be rescheduled"),
+				 errdetail("Rescheduling closes %d day(s) before the visit; %s is on %s.",
+						   passport_reschedule_min_days, row.code, ShowLocal(row.starts_at, row.time_zone))));
 
 	LoadOffice(row.office_code, row.lane, row.service, true, day, has_pref, pref, now, &oc);
 	RangeFor(&oc, earliest, now, &lo, &hi);
@@ -1094,8 +1104,8 @@ passport_check_in(PG_FUNCTION_ARGS)
 	if (office_code != NULL && pg_strcasecmp(office_code, row.office_code) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_NOT_FOUND),
-				 errmsg("reservation %s not found at office \"%s\"", row.code, office_code),
-				 errdetail("The reservation is for another office.")));
+				 errmsg("reservation not found at office \"%s\"", office_code),
+				 errdetail("Reservation %s is for another office.", row.code)));
 	if (strcmp(row.status, "checked_in") == 0)
 	{
 		RowToBooking(&row, cxt, &out);
@@ -1109,9 +1119,10 @@ passport_check_in(PG_FUNCTION_ARGS)
 	if (now < opens || now > closes)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_CHECKIN_WINDOW),
-				 errmsg("check-in for reservation %s is open from %s to %s (local time)",
-						row.code, ShowLocal(opens, row.time_zone), ShowLocal(closes, row.time_zone)),
-				 errdetail("It is now %s at the office.", ShowLocal(now, row.time_zone))));
+				 errmsg("check-in is open from %s to %s (local time)",
+						ShowLocal(opens, row.time_zone), ShowLocal(closes, row.time_zone)),
+				 errdetail("It is now %s at the office; reservation %s starts at %s.",
+						   ShowLocal(now, row.time_zone), row.code, ShowLocal(row.starts_at, row.time_zone))));
 
 	{
 		static SPIPlanPtr plan = NULL;
