@@ -137,7 +137,6 @@ CREATE TABLE passport.office (
   release_time       time    NOT NULL DEFAULT '00:00',
   CONSTRAINT office_pkey PRIMARY KEY (office_id),
   CONSTRAINT office_code_key UNIQUE (code),
-  CONSTRAINT office_parent_fkey FOREIGN KEY (parent_id) REFERENCES passport.office (office_id),
   CONSTRAINT office_id_range CHECK (office_id BETWEEN 1 AND 4095),
   CONSTRAINT office_code_shape CHECK (code ~ '^[A-Z0-9_]{2,16}$'),
   CONSTRAINT office_kind_known CHECK (kind IN ('kanim', 'ulp', 'ukk', 'mpp')),
@@ -148,6 +147,8 @@ CREATE TABLE passport.office (
 );
 COMMENT ON TABLE passport.office IS
   'Immigration offices (Kanim, ULP, UKK, MPP) with their IANA time zone and release policy. office_id is 1-4095: reservation numbers carry it.';
+COMMENT ON COLUMN passport.office.parent_id IS
+  'Supervising office (a ULP or UKK under its Kanim). Checked by create_office; no self-referencing foreign key, so that pg_dump restores the table without ordering trouble.';
 COMMENT ON COLUMN passport.office.slot_shards IS
   'Counter rows per slot: concurrent bookers of one slot spread over them instead of queueing on one row.';
 COMMENT ON COLUMN passport.office.release_days_ahead IS
