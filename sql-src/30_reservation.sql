@@ -24,9 +24,6 @@ CREATE TABLE passport.reservation (
   created_at      timestamptz NOT NULL,
   status_at       timestamptz NOT NULL,
   CONSTRAINT reservation_pkey PRIMARY KEY (office_id, code),
-  CONSTRAINT reservation_office_fkey FOREIGN KEY (office_id) REFERENCES passport.office (office_id),
-  CONSTRAINT reservation_service_fkey FOREIGN KEY (service) REFERENCES passport.service (service_code),
-  CONSTRAINT reservation_lane_fkey FOREIGN KEY (lane) REFERENCES passport.lane (lane_code),
   CONSTRAINT reservation_status_known CHECK (status IN ('booked', 'checked_in', 'cancelled', 'no_show', 'expired')),
   CONSTRAINT reservation_channel_known CHECK (channel IN ('whatsapp', 'app', 'web', 'counter', 'api')),
   CONSTRAINT reservation_code_shape CHECK (code ~ '^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$'),
@@ -34,7 +31,7 @@ CREATE TABLE passport.reservation (
   CONSTRAINT reservation_reschedules_nonnegative CHECK (reschedules >= 0)
 );
 COMMENT ON TABLE passport.reservation IS
-  'Visits booked at an office (personal data: NIK, name, birth date, phone). No foreign key to passport.slot: it would lock the hot counter rows FOR KEY SHARE on every booking; the C functions keep slot_id/shard consistent and the benchmark checks counters against rows.';
+  'Visits booked at an office (personal data: NIK, name, birth date, phone). No foreign keys: a foreign key check locks the referenced row FOR KEY SHARE, so every booking would lock its office row (and its counter row) and concurrent bookers would pile multixacts on them. passport.reserve checks office, lane and service itself, keeps slot_id/shard consistent with the counters, and the tests and the benchmark check counters against rows.';
 -- Retried webhooks: one reservation per (office, channel, key).
 CREATE UNIQUE INDEX reservation_idempotency ON passport.reservation (office_id, channel, idempotency_key)
   WHERE idempotency_key IS NOT NULL;

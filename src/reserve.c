@@ -320,17 +320,41 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 }
 
 /*
- * The candidate is chosen in a CTE, which runs exactly once: as a plain
- * subquery joined to the UPDATE it could be rescanned per outer row and
- * lock (and count) a second row.
+ * Slot allocation statements.  The candidate is chosen in a MATERIALIZED
+ * CTE, which runs exactly once: as a plain subquery joined to the UPDATE it
+ * could be rescanned per outer row and lock (and count) a second row.
+ *
+ * ALLOC_FAST goes straight to the earliest slot with room and tries its
+ * counter rows from a per-backend offset ($7), so that concurrent bookers
+ * start on different rows instead of all skipping the same ones.
+ * ALLOC_SCAN walks every candidate row in time order, skipping rows held by
+ * others (SKIP LOCKED) or, as a last resort, waiting for the first one.
+ *
+ * Each comes with two tails: ALLOC_RETURN only takes the place (reschedule);
+ * ALLOC_INSERT takes the place and inserts the reservation in the same
+ * statement, so that a counter row is held only from there to the commit.
  */
-#define ALLOC_SQL(lockclause) \
+#define ALLOC_FAST \
+	"WITH s AS ( " \
+	"  SELECT c.slot_id FROM passport.slot c " \
+	"   WHERE c.office_id = $1 AND c.lane = $2 AND NOT c.is_full " \
+	"     AND c.starts_at >= $3 AND c.starts_at < $4 " \
+	"     AND c.opens_at <= $5 AND c.slot_id <> $6 " \
+	"   ORDER BY c.starts_at, c.shard LIMIT 1), " \
+	"f AS MATERIALIZED ( " \
+	"  SELECT c.slot_id, c.shard FROM passport.slot c JOIN s ON c.slot_id = s.slot_id " \
+	"   WHERE c.office_id = $1 AND NOT c.is_full " \
+	"   ORDER BY (c.shard + $7) % 64 LIMIT 1 FOR UPDATE OF c SKIP LOCKED) "
+
+#define ALLOC_SCAN(lockclause) \
 	"WITH f AS MATERIALIZED ( " \
 	"  SELECT c.slot_id, c.shard FROM passport.slot c " \
 	"   WHERE c.office_id = $1 AND c.lane = $2 AND NOT c.is_full " \
 	"     AND c.starts_at >= $3 AND c.starts_at < $4 " \
-	"     AND c.opens_at <= $5 AND c.slot_id <> $6 " \
-	"   ORDER BY c.starts_at, c.shard LIMIT 1 " lockclause ") " \
+	"     AND c.opens_at <= $5 AND c.slot_id <> $6 AND $7 >= 0 " \
+	"   ORDER BY c.starts_at, c.shard LIMIT 1 " lockclause ") "
+
+#define ALLOC_UPDATE \
 	"UPDATE passport.slot s " \
 	"   SET booked = s.booked + 1, is_full = (s.booked + 1 >= s.capacity) " \
 	"  FROM f " \
@@ -338,38 +362,105 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 	"   AND s.booked < s.capacity " \
 	"RETURNING s.slot_id, s.shard, s.local_date, s.starts_at, s.ends_at"
 
+#define ALLOC_RETURN ALLOC_UPDATE
+
+#define ALLOC_INSERT \
+	", u AS (" ALLOC_UPDATE ") " \
+	"INSERT INTO passport.reservation (office_id, code, slot_id, shard, lane, " \
+	"  service, local_date, starts_at, ends_at, status, nik, full_name, " \
+	"  birth_date, phone, channel, sender, idempotency_key, created_at, status_at) " \
+	"SELECT $1, $8, u.slot_id, u.shard, $2, $9, u.local_date, u.starts_at, u.ends_at, " \
+	"       'booked', $10, $11, $12, $13, $14, $15, $16, $5, $5 FROM u " \
+	"RETURNING slot_id, shard, local_date, starts_at, ends_at"
+
+/* The reservation a booking inserts together with its place. */
+typedef struct NewReservation
+{
+	const char *code;
+	const char *service;
+	const char *nik;
+	const char *full_name;
+	DateADT		birth_date;
+	const char *phone;
+	const char *channel;
+	const char *sender;
+	const char *key;
+} NewReservation;
+
+#define ALLOC_NARGS		7
+#define INSERT_NARGS	16
+
 /*
  * AllocateSlot takes one place in the earliest free counter row starting in
  * [lo, hi), skipping rows other bookers hold; only when every candidate is
- * held does it wait, on the first one.  Returns false when nothing is free.
+ * held does it wait, on the first one.  With ins it also inserts the
+ * reservation in the same statement.  Returns false when nothing is free;
+ * then no row was locked and nothing was written.
  */
 static bool
 AllocateSlot(int64 office_id, const char *lane, TimestampTz lo, TimestampTz hi,
-			 TimestampTz now, int64 exclude_slot, Allocation *out)
+			 TimestampTz now, int64 exclude_slot, const NewReservation *ins,
+			 Allocation *out)
 {
-	static SPIPlanPtr skip_plan = NULL;
-	static SPIPlanPtr wait_plan = NULL;
-	static const Oid types[6] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID};
-	Datum		values[6];
+	static SPIPlanPtr plans[2][3];
+	static const Oid types[INSERT_NARGS] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+		TIMESTAMPTZOID, INT8OID, INT4OID,
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, DATEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	static const char *const sql[2][3] = {
+		{ALLOC_FAST ALLOC_RETURN,
+			ALLOC_SCAN("FOR UPDATE SKIP LOCKED") ALLOC_RETURN,
+		ALLOC_SCAN("FOR UPDATE") ALLOC_RETURN},
+		{ALLOC_FAST ALLOC_INSERT,
+			ALLOC_SCAN("FOR UPDATE SKIP LOCKED") ALLOC_INSERT,
+		ALLOC_SCAN("FOR UPDATE") ALLOC_INSERT}
+	};
+	static uint32 rotation = 0;
+	Datum		values[INSERT_NARGS];
+	char		nulls[INSERT_NARGS];
+	int			mode = ins ? 1 : 0;
+	int			nargs = ins ? INSERT_NARGS : ALLOC_NARGS;
 	bool		isnull;
 	int			n;
 
+	if (rotation == 0)
+		rotation = (uint32) MyProcPid;
+	rotation++;
+	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(lane);
 	values[2] = TimestampTzGetDatum(lo);
 	values[3] = TimestampTzGetDatum(hi);
 	values[4] = TimestampTzGetDatum(now);
 	values[5] = Int64GetDatum(exclude_slot);
+	values[6] = Int32GetDatum((int32) (rotation % 64));
+	if (ins)
+	{
+		values[7] = CStringGetTextDatum(ins->code);
+		values[8] = CStringGetTextDatum(ins->service);
+		values[9] = CStringGetTextDatum(ins->nik);
+		values[10] = CStringGetTextDatum(ins->full_name);
+		values[11] = DateADTGetDatum(ins->birth_date);
+		values[12] = ins->phone ? CStringGetTextDatum(ins->phone) : (Datum) 0;
+		nulls[12] = ins->phone ? ' ' : 'n';
+		values[13] = CStringGetTextDatum(ins->channel);
+		values[14] = ins->sender ? CStringGetTextDatum(ins->sender) : (Datum) 0;
+		nulls[14] = ins->sender ? ' ' : 'n';
+		values[15] = ins->key ? CStringGetTextDatum(ins->key) : (Datum) 0;
+		nulls[15] = ins->key ? ' ' : 'n';
+	}
 
-	n = PassportExecute(PassportPrepare(&skip_plan, ALLOC_SQL("FOR UPDATE SKIP LOCKED"), 6, types),
-						values, NULL, false, 0);
+	n = PassportExecute(PassportPrepare(&plans[mode][0], sql[mode][0], nargs, types),
+						values, nulls, false, 0);
+	if (n == 0)
+		n = PassportExecute(PassportPrepare(&plans[mode][1], sql[mode][1], nargs, types),
+							values, nulls, false, 0);
 	if (n == 0)
 	{
 		/* nothing unlocked with room: sold out, or every candidate is busy */
 		if (!FreeSlotExists(office_id, lane, lo, hi, now, exclude_slot))
 			return false;
-		n = PassportExecute(PassportPrepare(&wait_plan, ALLOC_SQL("FOR UPDATE"), 6, types),
-							values, NULL, false, 0);
+		n = PassportExecute(PassportPrepare(&plans[mode][2], sql[mode][2], nargs, types),
+							values, nulls, false, 0);
 		if (n == 0)
 			return false;
 	}
@@ -420,36 +511,13 @@ RangeFor(const OfficeCall *oc, bool earliest, TimestampTz now,
 }
 
 /*
- * TakePlace allocates for a request: first at or after the preferred time,
- * then anywhere in the range.  Raises PP001 when nothing is free.
+ * RefuseRange raises PP001 when released slots exist in [lo, hi) but all
+ * are full, PP002 when none is released there.  It reads only.
  */
 static void
-TakePlace(const OfficeCall *oc, const char *lane, TimestampTz lo, TimestampTz hi,
-		  TimestampTz now, int64 exclude_slot, Allocation *alloc)
+RefuseRange(const OfficeCall *oc, const char *lane, TimestampTz lo,
+			TimestampTz hi, TimestampTz now)
 {
-	if (!TIMESTAMP_IS_NOBEGIN(oc->preferred) && oc->preferred > lo && oc->preferred < hi &&
-		AllocateSlot(oc->office_id, lane, oc->preferred, hi, now, exclude_slot, alloc))
-		return;
-	if (AllocateSlot(oc->office_id, lane, lo, hi, now, exclude_slot, alloc))
-		return;
-	ereport(ERROR,
-			(errcode(ERRCODE_PP_SLOT_FULL),
-			 errmsg("no free place at office \"%s\" in lane \"%s\"", oc->code, lane),
-			 errdetail("Every released slot from %s (local time) is booked.",
-					   ShowLocal(lo, oc->time_zone)),
-			 errhint("Ask passport.availability() for other dates.")));
-}
-
-/*
- * CheckBookable raises PP001 or PP002 unless a free released slot exists in
- * [lo, hi).  It reads only: the sold-out answer takes no lock, writes no WAL.
- */
-static void
-CheckBookable(const OfficeCall *oc, const char *lane, TimestampTz lo,
-			  TimestampTz hi, TimestampTz now, int64 exclude_slot)
-{
-	if (FreeSlotExists(oc->office_id, lane, lo, hi, now, exclude_slot))
-		return;
 	if (ReleasedSlotExists(oc->office_id, lane, lo, hi, now))
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_SLOT_FULL),
@@ -463,6 +531,25 @@ CheckBookable(const OfficeCall *oc, const char *lane, TimestampTz lo,
 					oc->code, lane, ShowLocal(lo, oc->time_zone)),
 			 errdetail("The date is not released yet, outside the booking window, closed, or already past."),
 			 errhint("Ask passport.availability() for bookable dates.")));
+}
+
+/*
+ * TakePlace allocates for a request (and with ins inserts the reservation):
+ * first at or after the preferred time, then anywhere in the range.  When nothing is free it raises PP001 (a
+ * released slot exists but is full) or PP002 (nothing released), having
+ * locked and written nothing.
+ */
+static void
+TakePlace(const OfficeCall *oc, const char *lane, TimestampTz lo, TimestampTz hi,
+		  TimestampTz now, int64 exclude_slot, const NewReservation *ins,
+		  Allocation *alloc)
+{
+	if (!TIMESTAMP_IS_NOBEGIN(oc->preferred) && oc->preferred > lo && oc->preferred < hi &&
+		AllocateSlot(oc->office_id, lane, oc->preferred, hi, now, exclude_slot, ins, alloc))
+		return;
+	if (AllocateSlot(oc->office_id, lane, lo, hi, now, exclude_slot, ins, alloc))
+		return;
+	RefuseRange(oc, lane, lo, hi, now);
 }
 
 /* ---- guards -------------------------------------------------------------- */
@@ -523,6 +610,28 @@ NikRefusal(const char *nik, const char *tzname)
 			 errmsg("this NIK already has an active reservation"),
 			 errdetail("One NIK holds at most one active reservation across all offices."),
 			 errhint("Cancel or reschedule the existing reservation.")));
+}
+
+/*
+ * NikPrecheck refuses, reading only, a NIK that holds an active reservation
+ * or is cooling down, before any counter is touched.  ClaimNik remains the
+ * authority (a concurrent booking of the same NIK is not visible here).
+ */
+static void
+NikPrecheck(const char *nik, TimestampTz now, const char *tzname)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(nik);
+	values[1] = TimestampTzGetDatum(now);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT 1 FROM passport.nik_guard g WHERE g.nik = $1 "
+										"   AND (g.code IS NOT NULL OR g.cooldown_until > $2)",
+										2, types),
+						values, NULL, false, 1) > 0)
+		NikRefusal(nik, tzname);
 }
 
 /* ClaimSender counts one more active reservation for a sender, within the limit. */
@@ -794,6 +903,7 @@ passport_reserve(PG_FUNCTION_ARGS)
 	TimestampTz hi;
 	OfficeCall	oc;
 	Allocation	alloc;
+	NewReservation ins;
 	BookingOut	out;
 
 	RequireText(office_code, "office_code");
@@ -851,7 +961,10 @@ passport_reserve(PG_FUNCTION_ARGS)
 	}
 
 	RangeFor(&oc, earliest || !has_day, now, &lo, &hi);
-	CheckBookable(&oc, lane, lo, hi, now, 0);
+	NikPrecheck(nik, now, oc.time_zone);
+	/* the sold-out answer: read only, no lock, no WAL */
+	if (!FreeSlotExists(oc.office_id, lane, lo, hi, now, 0))
+		RefuseRange(&oc, lane, lo, hi, now);
 
 	code = IssueReservationNumber(oc.office_id);
 	if (!ClaimNik(nik, oc.office_id, code, now))
@@ -865,52 +978,18 @@ passport_reserve(PG_FUNCTION_ARGS)
 		NikRefusal(nik, oc.time_zone);
 	}
 	ClaimSender(sender);
-	TakePlace(&oc, lane, lo, hi, now, 0, &alloc);
 
-	{
-		static SPIPlanPtr plan = NULL;
-		static const Oid types[17] = {INT8OID, TEXTOID, INT8OID, INT2OID, TEXTOID, TEXTOID,
-			DATEOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, DATEOID, TEXTOID,
-		TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
-		Datum		values[17];
-		char		nulls[17];
-
-		memset(nulls, ' ', sizeof(nulls));
-		values[0] = Int64GetDatum(oc.office_id);
-		values[1] = CStringGetTextDatum(code);
-		values[2] = Int64GetDatum(alloc.slot_id);
-		values[3] = Int16GetDatum(alloc.shard);
-		values[4] = CStringGetTextDatum(lane);
-		values[5] = CStringGetTextDatum(service);
-		values[6] = DateADTGetDatum(alloc.local_date);
-		values[7] = TimestampTzGetDatum(alloc.starts_at);
-		values[8] = TimestampTzGetDatum(alloc.ends_at);
-		values[9] = CStringGetTextDatum(nik);
-		values[10] = CStringGetTextDatum(full_name);
-		values[11] = DateADTGetDatum(birth);
-		values[12] = phone ? CStringGetTextDatum(phone) : (Datum) 0;
-		nulls[12] = phone ? ' ' : 'n';
-		values[13] = CStringGetTextDatum(channel);
-		values[14] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
-		nulls[14] = sender ? ' ' : 'n';
-		values[15] = key ? CStringGetTextDatum(key) : (Datum) 0;
-		nulls[15] = key ? ' ' : 'n';
-		values[16] = TimestampTzGetDatum(now);
-		if (PassportExecute(PassportPrepare(&plan,
-											"INSERT INTO passport.reservation (office_id, code, slot_id, shard, lane, "
-											"  service, local_date, starts_at, ends_at, status, nik, full_name, "
-											"  birth_date, phone, channel, sender, idempotency_key, created_at, status_at) "
-											"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', $10, $11, $12, $13, "
-											"        $14, $15, $16, $17, $17) "
-											"ON CONFLICT (office_id, channel, idempotency_key) "
-											"  WHERE idempotency_key IS NOT NULL DO NOTHING",
-											17, types),
-							values, nulls, false, 0) != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_PP_IDEMPOTENCY_CONFLICT),
-					 errmsg("idempotency key \"%s\" was already used for another request", key),
-					 errdetail("A retried request must repeat the original one; a new request needs a new key.")));
-	}
+	/* last: take the place and insert the reservation in one statement */
+	ins.code = code;
+	ins.service = service;
+	ins.nik = nik;
+	ins.full_name = full_name;
+	ins.birth_date = birth;
+	ins.phone = phone;
+	ins.channel = channel;
+	ins.sender = sender;
+	ins.key = key;
+	TakePlace(&oc, lane, lo, hi, now, 0, &ins, &alloc);
 
 	out.code = CopyOut(cxt, code);
 	out.office_code = CopyOut(cxt, oc.code);
@@ -1047,8 +1126,7 @@ passport_reschedule(PG_FUNCTION_ARGS)
 
 	LoadOffice(row.office_code, row.lane, row.service, true, day, has_pref, pref, now, &oc);
 	RangeFor(&oc, earliest, now, &lo, &hi);
-	CheckBookable(&oc, row.lane, lo, hi, now, row.slot_id);
-	TakePlace(&oc, row.lane, lo, hi, now, row.slot_id, &alloc);
+	TakePlace(&oc, row.lane, lo, hi, now, row.slot_id, NULL, &alloc);
 	ReleasePlace(row.office_id, row.slot_id, row.shard);
 
 	{

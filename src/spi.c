@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 
 #include "passport.h"
@@ -35,7 +36,10 @@ PassportFinish(void)
 
 /*
  * PassportPrepare returns the plan cached in *cache, preparing and keeping
- * it on first use in this backend.
+ * it on first use in this backend.  The plan is generic: with the default
+ * plan cache mode a statement whose custom plans look cheaper than the
+ * generic one (a range on a timestamp parameter, say) would be planned
+ * again on every call, which costs more than running it.
  */
 SPIPlanPtr
 PassportPrepare(SPIPlanPtr *cache, const char *sql, int nargs,
@@ -45,7 +49,7 @@ PassportPrepare(SPIPlanPtr *cache, const char *sql, int nargs,
 
 	if (*cache != NULL)
 		return *cache;
-	plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
+	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
 			 sql, SPI_result_code_string(SPI_result));

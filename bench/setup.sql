@@ -1,0 +1,103 @@
+-- Benchmark fixtures: offices for each scenario, a generator of fresh valid
+-- applicants, the baseline tables and the straightforward PL/pgSQL booking
+-- that the C implementation is compared with. Times are real (not pinned):
+-- slots from tomorrow, local Jakarta time, released 30 days ahead.
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS passport;
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+DROP SCHEMA IF EXISTS bench CASCADE;
+CREATE SCHEMA bench;
+
+-- fresh applicants: a valid, unique NIK with its birth date, a fresh sender, a fresh key
+CREATE SEQUENCE bench.applicant_seq CACHE 64;
+-- the same, for a given number (pgbench scripts inline it, so that no SQL
+-- function is planned per call)
+CREATE FUNCTION bench.applicant(n bigint, OUT nik text, OUT birth date, OUT sender text, OUT key text)
+  LANGUAGE sql IMMUTABLE AS $$
+  SELECT '31' || lpad(((n / 9999 / 99) % 99 + 1)::text, 2, '0')
+              || lpad(((n / 9999) % 99 + 1)::text, 2, '0')
+              || lpad(((n / 9999 / 9801) % 28 + 1)::text, 2, '0') || '0190'
+              || lpad((n % 9999 + 1)::text, 4, '0'),
+         make_date(1990, 1, ((n / 9999 / 9801) % 28 + 1)::int),
+         '+62812' || lpad((n % 100000000)::text, 8, '0'),
+         'bench-' || n
+$$;
+
+CREATE FUNCTION bench.fresh(OUT nik text, OUT birth date, OUT sender text, OUT key text)
+  LANGUAGE sql VOLATILE AS $$
+  SELECT f.nik, f.birth, f.sender, f.key FROM bench.applicant(nextval('bench.applicant_seq')) f
+$$;
+
+-- offices: RUSH (a month, 12 hours a day), HOT (one slot a day, huge), SOLD (one full day)
+SELECT passport.create_office('RUSH', 'Bench rush office', 'kanim', 'Asia/Jakarta', slot_shards => 16);
+SELECT passport.create_office('HOT', 'Bench hot slot office', 'kanim', 'Asia/Jakarta', slot_shards => 16);
+SELECT passport.create_office('SOLD', 'Bench sold-out office', 'kanim', 'Asia/Jakarta', slot_shards => 16);
+SELECT passport.create_office('PLPG', 'Bench PL/pgSQL office', 'kanim', 'Asia/Jakarta');
+SELECT passport.add_capacity_rule('RUSH', d, 'regular', '07:00', '19:00', 30, 400) FROM generate_series(1, 7) d;
+SELECT passport.add_capacity_rule('HOT', d, 'regular', '10:00', '10:30', 30, 2000000) FROM generate_series(1, 7) d;
+SELECT passport.add_capacity_rule('SOLD', d, 'regular', '08:00', '09:00', 60, 64) FROM generate_series(1, 7) d;
+SELECT passport.release_slots(o, (now() AT TIME ZONE 'Asia/Jakarta')::date + 1, (now() AT TIME ZONE 'Asia/Jakarta')::date + 29)
+  FROM unnest(ARRAY['RUSH', 'HOT']) o;
+SELECT passport.release_slots('SOLD', (now() AT TIME ZONE 'Asia/Jakarta')::date + 1, (now() AT TIME ZONE 'Asia/Jakarta')::date + 1);
+-- fill SOLD completely
+SET passport.max_active_per_sender = 0;
+SELECT count(passport.reserve('SOLD', 'new_adult', 'regular', (now() AT TIME ZONE 'Asia/Jakarta')::date + 1,
+                              (f).nik, 'Pemohon Bench', (f).birth))
+  FROM (SELECT bench.fresh() AS f FROM generate_series(1, 64)) x;
+RESET passport.max_active_per_sender;
+
+-- the straightforward PL/pgSQL implementation: one counter row per slot,
+-- lock the earliest free one FOR UPDATE, update it, insert the booking
+CREATE TABLE bench.pslot (
+  slot_id   bigint PRIMARY KEY,
+  office_id bigint NOT NULL,
+  starts_at timestamptz NOT NULL,
+  capacity  integer NOT NULL,
+  booked    integer NOT NULL DEFAULT 0 CHECK (booked <= capacity)
+);
+INSERT INTO bench.pslot (slot_id, office_id, starts_at, capacity)
+  SELECT slot_id, office_id, min(starts_at), sum(capacity) FROM passport.slot
+   WHERE office_id = passport.office_id('RUSH') GROUP BY slot_id, office_id;
+CREATE INDEX ON bench.pslot (office_id, starts_at);
+CREATE TABLE bench.preservation (
+  reservation_id bigserial PRIMARY KEY,
+  office_id bigint NOT NULL, slot_id bigint NOT NULL, nik text NOT NULL, birth date NOT NULL,
+  sender text, key text UNIQUE, status text NOT NULL DEFAULT 'booked', created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON bench.preservation (nik) WHERE status = 'booked';
+CREATE FUNCTION bench.plpgsql_reserve(p_office bigint, p_nik text, p_birth date, p_sender text, p_key text)
+  RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  s bigint;
+  r bigint;
+BEGIN
+  IF EXISTS (SELECT 1 FROM bench.preservation WHERE nik = p_nik AND status = 'booked') THEN
+    RAISE EXCEPTION 'NIK already booked';
+  END IF;
+  SELECT slot_id INTO s FROM bench.pslot
+   WHERE office_id = p_office AND booked < capacity AND starts_at > now()
+   ORDER BY starts_at LIMIT 1 FOR UPDATE;
+  IF s IS NULL THEN
+    RAISE EXCEPTION 'sold out';
+  END IF;
+  UPDATE bench.pslot SET booked = booked + 1 WHERE slot_id = s;
+  INSERT INTO bench.preservation (office_id, slot_id, nik, birth, sender, key)
+  VALUES (p_office, s, p_nik, p_birth, p_sender, p_key) RETURNING reservation_id INTO r;
+  RETURN r;
+END $$;
+
+-- sold-out requests raise PP001; pgbench stops a client on an error, so
+-- the benchmark calls through this wrapper, which catches exactly PP001
+CREATE FUNCTION bench.try_reserve(p_nik text, p_key text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN (passport.reserve('SOLD', 'new_adult', 'regular', (now() AT TIME ZONE 'Asia/Jakarta')::date + 1,
+                           p_nik, 'Pemohon Bench', '1990-01-01', NULL, 'whatsapp', '+6281200000001', p_key)).status;
+EXCEPTION WHEN SQLSTATE 'PP001' THEN
+  RETURN 'sold out';
+END $$;
+
+-- ceilings: one-row UPDATE + one-row INSERT, on random rows or on one row
+CREATE TABLE bench.counter (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0) WITH (fillfactor = 50);
+INSERT INTO bench.counter (id) SELECT generate_series(1, 1000);
+CREATE TABLE bench.event (id bigserial PRIMARY KEY, counter_id integer NOT NULL, at timestamptz NOT NULL DEFAULT now());
