@@ -263,6 +263,136 @@ LoadOffice(const char *office_code, const char *lane, const char *service,
 				 errdetail("The office is not active.")));
 }
 
+/* What the first, read-only statement of a booking learns. */
+typedef struct BookingProbe
+{
+	bool		duplicate;		/* the idempotency key is already booked */
+	char	   *dup_nik;
+	BookingOut	dup;			/* its answer (strings in the caller's context) */
+	bool		nik_blocked;	/* the NIK holds a reservation or cools down */
+	bool		free_exists;	/* a released counter row with room exists */
+} BookingProbe;
+
+/*
+ * ProbeBooking reads, in one statement, everything a booking checks before
+ * it writes: the office (with lane, service and the local day's bounds),
+ * an earlier reservation with the same idempotency key, whether the NIK is
+ * blocked, and whether any place is free in the range.  It takes a fresh
+ * snapshot, so it sees what concurrent bookings have committed.
+ */
+static void
+ProbeBooking(const char *office_code, const char *lane, const char *service,
+			 bool has_day, DateADT day, bool has_pref, TimeADT pref,
+			 TimestampTz now, bool earliest, const char *nik,
+			 const char *channel, const char *key, MemoryContext cxt,
+			 OfficeCall *oc, BookingProbe *probe)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[10] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
+	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[10];
+	char		nulls[10];
+	bool		isnull;
+	char	   *code = Upper(office_code);
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(code);
+	values[1] = CStringGetTextDatum(lane);
+	values[2] = CStringGetTextDatum(service);
+	values[3] = TimestampTzGetDatum(now);
+	values[4] = DateADTGetDatum(day);
+	nulls[4] = has_day ? ' ' : 'n';
+	values[5] = TimeADTGetDatum(pref);
+	nulls[5] = has_pref ? ' ' : 'n';
+	values[6] = BoolGetDatum(earliest);
+	values[7] = CStringGetTextDatum(nik);
+	values[8] = CStringGetTextDatum(channel);
+	values[9] = key ? CStringGetTextDatum(key) : (Datum) 0;
+	nulls[9] = key ? ' ' : 'n';
+
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT o.office_id, o.time_zone, o.active, "
+										"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
+										"       v.service_code IS NOT NULL, d.day, d.lo, d.hi, d.pref, "
+										"       ($4 AT TIME ZONE o.time_zone)::date, "
+										"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
+										"       r.service, r.status, r.nik, "
+										"       EXISTS (SELECT 1 FROM passport.nik_guard g WHERE g.nik = $8 "
+										"                  AND (g.code IS NOT NULL OR g.cooldown_until > $4)), "
+										"       EXISTS (SELECT 1 FROM passport.slot c "
+										"                WHERE c.office_id = o.office_id AND c.lane = $2 AND NOT c.is_full "
+										"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
+										"                  AND c.opens_at <= $4) "
+										"  FROM passport.office o "
+										" CROSS JOIN LATERAL ( "
+										"   SELECT x.day, (x.day::timestamp AT TIME ZONE o.time_zone) AS lo, "
+										"          CASE WHEN $7 THEN 'infinity'::timestamptz "
+										"               ELSE ((x.day + 1)::timestamp AT TIME ZONE o.time_zone) END AS hi, "
+										"          ((x.day + $6) AT TIME ZONE o.time_zone) AS pref "
+										"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d "
+										"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
+										"  LEFT JOIN passport.service v ON v.service_code = $3 "
+										"  LEFT JOIN passport.reservation r ON r.office_id = o.office_id "
+										"        AND r.channel = $9 AND r.idempotency_key = $10 "
+										" WHERE o.code = $1",
+										10, types),
+						values, nulls, false, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+				 errmsg("unknown office \"%s\"", office_code),
+				 errdetail("No office has this code.")));
+
+	oc->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	oc->code = code;
+	oc->time_zone = PassportGetText(0, 2);
+	oc->active = DatumGetBool(PassportGetDatum(0, 3, &isnull));
+	oc->lane_known = DatumGetBool(PassportGetDatum(0, 4, &isnull));
+	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, 5, &isnull));
+	oc->service_known = DatumGetBool(PassportGetDatum(0, 6, &isnull));
+	oc->day = DatumGetDateADT(PassportGetDatum(0, 7, &isnull));
+	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
+	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, 9, &isnull));
+	oc->preferred = DatumGetTimestampTz(PassportGetDatum(0, 10, &isnull));
+	if (isnull)
+		oc->preferred = DT_NOBEGIN;
+	oc->today = DatumGetDateADT(PassportGetDatum(0, 11, &isnull));
+
+	(void) PassportGetDatum(0, 12, &isnull);
+	probe->duplicate = !isnull;
+	if (probe->duplicate)
+	{
+		probe->dup_nik = PassportGetText(0, 19);
+		probe->dup.code = CopyOut(cxt, PassportGetText(0, 12));
+		probe->dup.office_code = CopyOut(cxt, code);
+		probe->dup.local_date = DatumGetDateADT(PassportGetDatum(0, 13, &isnull));
+		probe->dup.starts_at = DatumGetTimestampTz(PassportGetDatum(0, 14, &isnull));
+		probe->dup.ends_at = DatumGetTimestampTz(PassportGetDatum(0, 15, &isnull));
+		probe->dup.time_zone = CopyOut(cxt, oc->time_zone);
+		probe->dup.lane = CopyOut(cxt, PassportGetText(0, 16));
+		probe->dup.service = CopyOut(cxt, PassportGetText(0, 17));
+		probe->dup.status = CopyOut(cxt, PassportGetText(0, 18));
+		probe->dup.duplicate = true;
+	}
+	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, 20, &isnull));
+	probe->free_exists = DatumGetBool(PassportGetDatum(0, 21, &isnull));
+
+	if (!oc->active)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+				 errmsg("office \"%s\" does not take reservations", oc->code),
+				 errdetail("The office is not active.")));
+}
+
+/* IdempotencyConflict raises PP010 for a key reused by another request. */
+static void
+IdempotencyConflict(const char *key)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_IDEMPOTENCY_CONFLICT),
+			 errmsg("idempotency key \"%s\" was already used for another request", key),
+			 errdetail("A retried request must repeat the original one; a new request needs a new key.")));
+}
+
 /* ---- slot allocation ----------------------------------------------------- */
 
 /*
@@ -554,34 +684,6 @@ TakePlace(const OfficeCall *oc, const char *lane, TimestampTz lo, TimestampTz hi
 
 /* ---- guards -------------------------------------------------------------- */
 
-/*
- * ClaimNik makes this booking the NIK's active reservation.  Returns false
- * when the NIK already has one (or is cooling down); a concurrent booking
- * of the same NIK is waited for.
- */
-static bool
-ClaimNik(const char *nik, int64 office_id, const char *code, TimestampTz now)
-{
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[4] = {TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[4];
-
-	values[0] = CStringGetTextDatum(nik);
-	values[1] = Int64GetDatum(office_id);
-	values[2] = CStringGetTextDatum(code);
-	values[3] = TimestampTzGetDatum(now);
-	return PassportExecute(PassportPrepare(&plan,
-										   "INSERT INTO passport.nik_guard AS g (nik, office_id, code) "
-										   "VALUES ($1, $2, $3) "
-										   "ON CONFLICT ON CONSTRAINT nik_guard_pkey DO UPDATE "
-										   "   SET office_id = excluded.office_id, code = excluded.code, "
-										   "       cooldown_until = NULL "
-										   " WHERE g.code IS NULL "
-										   "   AND (g.cooldown_until IS NULL OR g.cooldown_until <= $4)",
-										   4, types),
-						   values, NULL, false, 0) == 1;
-}
-
 /* NikRefusal raises the reason a NIK cannot book now. */
 static void
 NikRefusal(const char *nik, const char *tzname)
@@ -613,50 +715,60 @@ NikRefusal(const char *nik, const char *tzname)
 }
 
 /*
- * NikPrecheck refuses, reading only, a NIK that holds an active reservation
- * or is cooling down, before any counter is touched.  ClaimNik remains the
- * authority (a concurrent booking of the same NIK is not visible here).
+ * ClaimGuards makes this booking the NIK's active reservation and counts
+ * it for the sender, in one statement.  Returns whether the NIK claim took
+ * (a concurrent booking of the same NIK is waited for); *sender_counted
+ * tells whether the sender was counted.  A sender over its limit raises
+ * PP004.
  */
-static void
-NikPrecheck(const char *nik, TimestampTz now, const char *tzname)
+static bool
+ClaimGuards(const char *nik, int64 office_id, const char *code,
+			TimestampTz now, const char *sender, bool *sender_counted)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[2] = {TEXTOID, TIMESTAMPTZOID};
-	Datum		values[2];
+	static const Oid types[6] = {TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, INT4OID};
+	Datum		values[6];
+	char		nulls[6];
+	bool		isnull;
+	bool		count_sender = sender != NULL && passport_max_active_per_sender > 0;
+	bool		nik_ok;
 
+	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(nik);
-	values[1] = TimestampTzGetDatum(now);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT 1 FROM passport.nik_guard g WHERE g.nik = $1 "
-										"   AND (g.code IS NOT NULL OR g.cooldown_until > $2)",
-										2, types),
-						values, NULL, false, 1) > 0)
-		NikRefusal(nik, tzname);
-}
-
-/* ClaimSender counts one more active reservation for a sender, within the limit. */
-static void
-ClaimSender(const char *sender)
-{
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[2] = {TEXTOID, INT4OID};
-	Datum		values[2];
-
-	if (sender == NULL || passport_max_active_per_sender <= 0)
-		return;
-	values[0] = CStringGetTextDatum(sender);
-	values[1] = Int32GetDatum(passport_max_active_per_sender);
-	if (PassportExecute(PassportPrepare(&plan,
-										"INSERT INTO passport.sender_guard AS g (sender, active) VALUES ($1, 1) "
-										"ON CONFLICT ON CONSTRAINT sender_guard_pkey DO UPDATE "
-										"   SET active = g.active + 1 WHERE g.active < $2",
-										2, types),
-						values, NULL, false, 0) != 1)
+	values[1] = Int64GetDatum(office_id);
+	values[2] = CStringGetTextDatum(code);
+	values[3] = TimestampTzGetDatum(now);
+	values[4] = count_sender ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[4] = count_sender ? ' ' : 'n';
+	values[5] = Int32GetDatum(passport_max_active_per_sender);
+	PassportExecute(PassportPrepare(&plan,
+									"WITH n AS ( "
+									"  INSERT INTO passport.nik_guard AS g (nik, office_id, code) "
+									"  VALUES ($1, $2, $3) "
+									"  ON CONFLICT ON CONSTRAINT nik_guard_pkey DO UPDATE "
+									"     SET office_id = excluded.office_id, code = excluded.code, "
+									"         cooldown_until = NULL "
+									"   WHERE g.code IS NULL "
+									"     AND (g.cooldown_until IS NULL OR g.cooldown_until <= $4) "
+									"  RETURNING 1), "
+									"s AS ( "
+									"  INSERT INTO passport.sender_guard AS g (sender, active) "
+									"  SELECT $5, 1 WHERE $5 IS NOT NULL "
+									"  ON CONFLICT ON CONSTRAINT sender_guard_pkey DO UPDATE "
+									"     SET active = g.active + 1 WHERE g.active < $6 "
+									"  RETURNING 1) "
+									"SELECT (SELECT count(*) FROM n) > 0, (SELECT count(*) FROM s) > 0",
+									6, types),
+					values, nulls, false, 0);
+	nik_ok = DatumGetBool(PassportGetDatum(0, 1, &isnull));
+	*sender_counted = DatumGetBool(PassportGetDatum(0, 2, &isnull));
+	if (nik_ok && count_sender && !*sender_counted)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_SENDER_LIMIT),
 				 errmsg("this sender already holds %d active reservations", passport_max_active_per_sender),
 				 errdetail("One sender may hold at most %d active reservations at once.",
 						   passport_max_active_per_sender)));
+	return nik_ok;
 }
 
 /* ReleaseSender counts one active reservation less for a sender. */
@@ -731,10 +843,7 @@ IdempotentAnswer(const OfficeCall *oc, const char *channel, const char *key,
 						values, NULL, false, 1) != 1)
 		return false;
 	if (strcmp(PassportGetText(0, 8), nik) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_IDEMPOTENCY_CONFLICT),
-				 errmsg("idempotency key \"%s\" was already used for another request", key),
-				 errdetail("A retried request must repeat the original one; a new request needs a new key.")));
+		IdempotencyConflict(key);
 	out->code = CopyOut(cxt, PassportGetText(0, 1));
 	out->office_code = CopyOut(cxt, oc->code);
 	out->local_date = DatumGetDateADT(PassportGetDatum(0, 2, &isnull));
@@ -904,6 +1013,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 	OfficeCall	oc;
 	Allocation	alloc;
 	NewReservation ins;
+	BookingProbe probe;
+	bool		sender_counted = false;
 	BookingOut	out;
 
 	RequireText(office_code, "office_code");
@@ -936,7 +1047,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 	sender = SenderKey(sender_in, channel);
 
 	PassportConnect();
-	LoadOffice(office_code, lane, service, has_day, day, has_pref, pref, now, &oc);
+	ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
+				 earliest || !has_day, nik, channel, key, cxt, &oc, &probe);
 	if (!oc.lane_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -954,30 +1066,33 @@ passport_reserve(PG_FUNCTION_ARGS)
 				 errdetail("Priority and pickup lanes are served on arrival.")));
 
 	/* a retried request is answered before any counter is touched */
-	if (IdempotentAnswer(&oc, channel, key, nik, cxt, &out))
+	if (probe.duplicate)
 	{
+		if (strcmp(probe.dup_nik, nik) != 0)
+			IdempotencyConflict(key);
 		PassportFinish();
-		PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+		PG_RETURN_DATUM(BuildBooking(fcinfo, &probe.dup));
 	}
-
 	RangeFor(&oc, earliest || !has_day, now, &lo, &hi);
-	NikPrecheck(nik, now, oc.time_zone);
+	if (probe.nik_blocked)
+		NikRefusal(nik, oc.time_zone);
 	/* the sold-out answer: read only, no lock, no WAL */
-	if (!FreeSlotExists(oc.office_id, lane, lo, hi, now, 0))
+	if (!probe.free_exists)
 		RefuseRange(&oc, lane, lo, hi, now);
 
 	code = IssueReservationNumber(oc.office_id);
-	if (!ClaimNik(nik, oc.office_id, code, now))
+	if (!ClaimGuards(nik, oc.office_id, code, now, sender, &sender_counted))
 	{
 		/* perhaps the same request, committed while we waited on the NIK */
 		if (IdempotentAnswer(&oc, channel, key, nik, cxt, &out))
 		{
+			if (sender_counted)
+				ReleaseSender(sender);
 			PassportFinish();
 			PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 		}
 		NikRefusal(nik, oc.time_zone);
 	}
-	ClaimSender(sender);
 
 	/* last: take the place and insert the reservation in one statement */
 	ins.code = code;
