@@ -398,11 +398,12 @@ CREATE TABLE passport.slot (
   CONSTRAINT slot_counter_valid CHECK (booked >= 0 AND booked <= capacity
                                        AND is_full = (booked >= capacity)
                                        AND starts_at < ends_at)
-) WITH (fillfactor = 50);
+) WITH (fillfactor = 50, autovacuum_vacuum_scale_factor = 0,
+        autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0);
 COMMENT ON TABLE passport.slot IS
   'Released slots. A slot is split over up to office.slot_shards counter rows (same slot_id, one per shard) so that concurrent bookers do not queue on one row; capacity and booked are per row.';
 COMMENT ON COLUMN passport.slot.is_full IS
-  'booked >= capacity. Only rows that are not full are in index slot_free, so a sold-out lookup reads nothing.';
+  'booked >= capacity. Only rows that are not full are in index slot_free, so a sold-out lookup reads nothing. A row that fills leaves a dead entry in slot_free until vacuum: the table is vacuumed after every 1000 dead rows (with autovacuum_naptime deciding how soon).';
 -- Partial index of the rows that still have room: a booking that does not
 -- fill its row leaves is_full unchanged, so its update stays HOT.
 CREATE INDEX slot_free ON passport.slot (office_id, lane, starts_at, shard) WHERE NOT is_full;

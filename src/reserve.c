@@ -271,6 +271,7 @@ typedef struct BookingProbe
 	BookingOut	dup;			/* its answer (strings in the caller's context) */
 	bool		nik_blocked;	/* the NIK holds a reservation or cools down */
 	bool		free_exists;	/* a released counter row with room exists */
+	bool		released;		/* a released slot (full or not) exists */
 } BookingProbe;
 
 /*
@@ -322,6 +323,10 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 										"       EXISTS (SELECT 1 FROM passport.slot c "
 										"                WHERE c.office_id = o.office_id AND c.lane = $2 AND NOT c.is_full "
 										"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
+										"                  AND c.opens_at <= $4), "
+										"       EXISTS (SELECT 1 FROM passport.slot c "
+										"                WHERE c.office_id = o.office_id AND c.lane = $2 "
+										"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
 										"                  AND c.opens_at <= $4) "
 										"  FROM passport.office o "
 										" CROSS JOIN LATERAL ( "
@@ -332,8 +337,9 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 										"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d "
 										"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
 										"  LEFT JOIN passport.service v ON v.service_code = $3 "
-										"  LEFT JOIN passport.reservation r ON r.office_id = o.office_id "
-										"        AND r.channel = $9 AND r.idempotency_key = $10 "
+										"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
+										"                      WHERE x.office_id = o.office_id AND x.channel = $9 "
+										"                        AND x.idempotency_key = $10 LIMIT 1) r ON true "
 										" WHERE o.code = $1",
 										10, types),
 						values, nulls, false, 1) != 1)
@@ -375,6 +381,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	}
 	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, 20, &isnull));
 	probe->free_exists = DatumGetBool(PassportGetDatum(0, 21, &isnull));
+	probe->released = DatumGetBool(PassportGetDatum(0, 22, &isnull));
 
 	if (!oc->active)
 		ereport(ERROR,
@@ -642,13 +649,16 @@ RangeFor(const OfficeCall *oc, bool earliest, TimestampTz now,
 
 /*
  * RefuseRange raises PP001 when released slots exist in [lo, hi) but all
- * are full, PP002 when none is released there.  It reads only.
+ * are full, PP002 when none is released there.  released is 1 or 0 when
+ * the caller knows, -1 to look it up (reading only).
  */
 static void
 RefuseRange(const OfficeCall *oc, const char *lane, TimestampTz lo,
-			TimestampTz hi, TimestampTz now)
+			TimestampTz hi, TimestampTz now, int released)
 {
-	if (ReleasedSlotExists(oc->office_id, lane, lo, hi, now))
+	if (released < 0)
+		released = ReleasedSlotExists(oc->office_id, lane, lo, hi, now) ? 1 : 0;
+	if (released)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_SLOT_FULL),
 				 errmsg("no free place at office \"%s\" in lane \"%s\"", oc->code, lane),
@@ -679,7 +689,7 @@ TakePlace(const OfficeCall *oc, const char *lane, TimestampTz lo, TimestampTz hi
 		return;
 	if (AllocateSlot(oc->office_id, lane, lo, hi, now, exclude_slot, ins, alloc))
 		return;
-	RefuseRange(oc, lane, lo, hi, now);
+	RefuseRange(oc, lane, lo, hi, now, -1);
 }
 
 /* ---- guards -------------------------------------------------------------- */
@@ -1078,7 +1088,7 @@ passport_reserve(PG_FUNCTION_ARGS)
 		NikRefusal(nik, oc.time_zone);
 	/* the sold-out answer: read only, no lock, no WAL */
 	if (!probe.free_exists)
-		RefuseRange(&oc, lane, lo, hi, now);
+		RefuseRange(&oc, lane, lo, hi, now, probe.released ? 1 : 0);
 
 	code = IssueReservationNumber(oc.office_id);
 	if (!ClaimGuards(nik, oc.office_id, code, now, sender, &sender_counted))
