@@ -135,6 +135,7 @@ CREATE TABLE passport.office (
   slot_shards        integer NOT NULL DEFAULT 8,
   release_days_ahead integer NOT NULL DEFAULT 30,
   release_time       time    NOT NULL DEFAULT '00:00',
+  payment_policy     text    NOT NULL DEFAULT 'after_interview',
   CONSTRAINT office_pkey PRIMARY KEY (office_id),
   CONSTRAINT office_code_key UNIQUE (code),
   CONSTRAINT office_id_range CHECK (office_id BETWEEN 1 AND 4095),
@@ -143,7 +144,8 @@ CREATE TABLE passport.office (
   CONSTRAINT office_time_zone_valid CHECK (passport.is_time_zone(time_zone)),
   CONSTRAINT office_not_own_parent CHECK (parent_id IS DISTINCT FROM office_id),
   CONSTRAINT office_slot_shards_range CHECK (slot_shards BETWEEN 1 AND 64),
-  CONSTRAINT office_release_days_range CHECK (release_days_ahead BETWEEN 0 AND 366)
+  CONSTRAINT office_release_days_range CHECK (release_days_ahead BETWEEN 0 AND 366),
+  CONSTRAINT office_payment_policy_known CHECK (payment_policy IN ('after_interview', 'at_booking'))
 );
 COMMENT ON TABLE passport.office IS
   'Immigration offices (Kanim, ULP, UKK, MPP) with their IANA time zone and release policy. office_id is 1-4095: reservation numbers carry it.';
@@ -151,6 +153,8 @@ COMMENT ON COLUMN passport.office.parent_id IS
   'Supervising office (a ULP or UKK under its Kanim). Checked by create_office; no self-referencing foreign key, so that pg_dump restores the table without ordering trouble.';
 COMMENT ON COLUMN passport.office.slot_shards IS
   'Counter rows per slot: concurrent bookers of one slot spread over them instead of queueing on one row.';
+COMMENT ON COLUMN passport.office.payment_policy IS
+  'Validity of a billing: after_interview (the WhatsApp era) 7 days, at_booking (the app era) 2 hours. The billing is issued when the application enters awaiting_payment.';
 COMMENT ON COLUMN passport.office.release_days_ahead IS
   'A slot on day D becomes bookable at release_time (local) on day D - release_days_ahead.';
 SELECT pg_catalog.pg_extension_config_dump('passport.office', '');

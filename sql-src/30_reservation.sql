@@ -119,12 +119,13 @@ COMMENT ON FUNCTION passport.check_in(text, text) IS
   'Checks a reservation in at the office within its window (passport.checkin_early before to passport.checkin_late after the slot start).';
 
 CREATE FUNCTION passport.sweep(office_code text DEFAULT NULL)
-  RETURNS TABLE (office_code text, no_shows integer, cooldowns_cleared integer)
+  RETURNS TABLE (office_code text, no_shows integer, billings_expired integer,
+                 forfeited integer, uncollected integer, cooldowns_cleared integer)
   AS 'MODULE_PATHNAME', 'passport_sweep'
   LANGUAGE C VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION passport.sweep(text) IS
-  'Marks reservations of days that have ended (office local time) as no_show and starts their cooldown; clears expired cooldowns. Safe to run concurrently and repeatedly, per office or for all.';
+  'Marks reservations of days that have ended (office local time) as no_show and starts their cooldown; expires unpaid billings (application payment_expired), forfeits applications with documents missing past 7 days, marks passports not collected within 30 days; clears expired cooldowns. Every application move gets its history row. Safe to run concurrently and repeatedly, per office or for all.';
 
 CREATE FUNCTION passport.find_reservation(reservation_number text, sender text DEFAULT NULL,
                                           birth_date date DEFAULT NULL)

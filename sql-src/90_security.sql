@@ -25,6 +25,15 @@ COMMENT ON FUNCTION passport.is_admin() IS 'True when the current user is a memb
 ALTER TABLE passport.reservation ENABLE ROW LEVEL SECURITY;
 CREATE POLICY reservation_by_office ON passport.reservation
   USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
+ALTER TABLE passport.application ENABLE ROW LEVEL SECURITY;
+CREATE POLICY application_by_office ON passport.application
+  USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
+ALTER TABLE passport.application_event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY application_event_by_office ON passport.application_event
+  USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
+ALTER TABLE passport.billing ENABLE ROW LEVEL SECURITY;
+CREATE POLICY billing_by_office ON passport.billing
+  USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
 ALTER TABLE passport.slot ENABLE ROW LEVEL SECURITY;
 CREATE POLICY slot_by_office ON passport.slot
   USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
@@ -58,7 +67,10 @@ BEGIN
     passport.is_reservation_number(text),
     passport.normalize_phone(text),
     passport.nik_problem(text),
-    passport.tariff_amount(text, text, integer, date)
+    passport.tariff_amount(text, text, integer, date),
+    passport.billing_amount(text, text, integer, boolean, boolean, date),
+    passport.application_status(text, text, date, text),
+    passport.confirm_payment(text, bigint, text, timestamptz)
   TO passport_adapter;
 
   -- officers: their office's reservations (row-level security) and check-in
@@ -68,15 +80,24 @@ BEGIN
     passport.availability(text, date, integer, text),
     passport.normalize_reservation_number(text),
     passport.nik_parts(text),
-    passport.tariff_amount(text, text, integer, date)
+    passport.tariff_amount(text, text, integer, date),
+    passport.billing_amount(text, text, integer, boolean, boolean, date),
+    passport.add_working_days(bigint, date, integer),
+    passport.open_application(text, text, integer, boolean),
+    passport.open_walk_in(text, text, text, text, text, date, text, text, integer, boolean),
+    passport.transition(text, text, text, integer, text, text),
+    passport.application_status(text, text, date, text)
   TO passport_officer;
   GRANT SELECT ON passport.office, passport.lane, passport.service, passport.passport_kind,
-                  passport.reservation, passport.slot
+                  passport.reservation, passport.slot, passport.application,
+                  passport.application_event, passport.billing, passport.transition,
+                  passport.application_status, passport.status_text
   TO passport_officer;
 
   -- reporters: aggregates only, never NIK or phone
   GRANT SELECT ON passport.office, passport.lane, passport.service, passport.passport_kind,
-                  passport.tariff, passport.holiday, passport.capacity_overview
+                  passport.tariff, passport.holiday, passport.capacity_overview,
+                  passport.transition, passport.application_status, passport.status_text
   TO passport_reporter;
 
   -- administrators: the catalog, through its functions
@@ -94,13 +115,23 @@ BEGIN
     passport.check_in(text, text),
     passport.find_reservation(text, text, date),
     passport.tariff_amount(text, text, integer, date),
-    passport.nik_parts(text)
+    passport.nik_parts(text),
+    passport.billing_amount(text, text, integer, boolean, boolean, date),
+    passport.add_working_days(bigint, date, integer),
+    passport.open_application(text, text, integer, boolean),
+    passport.open_walk_in(text, text, text, text, text, date, text, text, integer, boolean),
+    passport.transition(text, text, text, integer, text, text),
+    passport.application_status(text, text, date, text)
   TO passport_admin;
   GRANT SELECT ON passport.office, passport.lane, passport.service, passport.passport_kind,
                   passport.tariff, passport.capacity_rule, passport.holiday,
                   passport.office_closure, passport.slot, passport.reservation,
-                  passport.capacity_overview
+                  passport.capacity_overview, passport.application, passport.application_event,
+                  passport.billing, passport.transition, passport.application_status,
+                  passport.status_text
   TO passport_admin;
+  -- administrators edit the rules and the texts; the history stays append-only
+  GRANT INSERT, UPDATE, DELETE ON passport.transition, passport.status_text TO passport_admin;
   RETURN;
 END;
 $$;
@@ -112,3 +143,4 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA passport FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA passport FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA passport FROM PUBLIC;
 REVOKE ALL ON TYPE passport.booking FROM PUBLIC;
+REVOKE ALL ON TYPE passport.application_state FROM PUBLIC;

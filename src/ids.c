@@ -426,6 +426,56 @@ CheckNikOrError(const char *input, DateADT birth_date, char *digits_out)
 	memcpy(digits_out, parts.digits, 17);
 }
 
+/* IssueApplicationNumber returns the next application number of an office. */
+char *
+IssueApplicationNumber(int64 office_id)
+{
+	return IssueNumeric(office_id, "application_number_seq", APPNUM_PAYLOAD,
+						TWEAK_APPNUM, sizeof(TWEAK_APPNUM));
+}
+
+/* IssueBillingCode returns the next billing code of an office. */
+char *
+IssueBillingCode(int64 office_id)
+{
+	return IssueNumeric(office_id, "billing_code_seq", BILLING_PAYLOAD,
+						TWEAK_BILLING, sizeof(TWEAK_BILLING));
+}
+
+/* CanonicalApplicationNumber returns the 16 digits of typed input or raises PP105. */
+char *
+CanonicalApplicationNumber(const char *input)
+{
+	return ParseNumericOrError(input, APPNUM_PAYLOAD + 1, ERRCODE_PP_INVALID_APPNUM,
+							   "application number");
+}
+
+/* CanonicalBillingCode returns the 15 digits of typed input or raises PP106. */
+char *
+CanonicalBillingCode(const char *input)
+{
+	return ParseNumericOrError(input, BILLING_PAYLOAD + 1, ERRCODE_PP_INVALID_BILLING,
+							   "billing code");
+}
+
+/* ApplicationNumberOffice returns the office of canonical digits, or 0. */
+int64
+ApplicationNumberOffice(const char *digits)
+{
+	int64		office = NumericOffice(digits, APPNUM_PAYLOAD, TWEAK_APPNUM, sizeof(TWEAK_APPNUM));
+
+	return (office >= 1 && office <= PASSPORT_MAX_OFFICE_ID) ? office : 0;
+}
+
+/* BillingCodeOffice returns the office of canonical digits, or 0. */
+int64
+BillingCodeOffice(const char *digits)
+{
+	int64		office = NumericOffice(digits, BILLING_PAYLOAD, TWEAK_BILLING, sizeof(TWEAK_BILLING));
+
+	return (office >= 1 && office <= PASSPORT_MAX_OFFICE_ID) ? office : 0;
+}
+
 /* ---- SQL-callable -------------------------------------------------------- */
 
 PG_FUNCTION_INFO_V1(passport_normalize_reservation_number);

@@ -28,6 +28,12 @@
 #define ERRCODE_PP_CHECKIN_WINDOW		MAKE_SQLSTATE('P','P','0','0','9')
 #define ERRCODE_PP_IDEMPOTENCY_CONFLICT	MAKE_SQLSTATE('P','P','0','1','0')
 #define ERRCODE_PP_OFFICE_UNKNOWN		MAKE_SQLSTATE('P','P','0','1','1')
+#define ERRCODE_PP_ILLEGAL_TRANSITION	MAKE_SQLSTATE('P','P','0','1','2')
+#define ERRCODE_PP_STALE_STATUS			MAKE_SQLSTATE('P','P','0','1','3')
+#define ERRCODE_PP_WRONG_AMOUNT			MAKE_SQLSTATE('P','P','0','1','4')
+#define ERRCODE_PP_BILLING_EXPIRED		MAKE_SQLSTATE('P','P','0','1','5')
+#define ERRCODE_PP_ALREADY_PAID			MAKE_SQLSTATE('P','P','0','1','6')
+#define ERRCODE_PP_RATE_LIMITED			MAKE_SQLSTATE('P','P','0','1','7')
 
 #define ERRCODE_PP_INVALID_RESNUM		MAKE_SQLSTATE('P','P','1','0','1')
 #define ERRCODE_PP_INVALID_NIK			MAKE_SQLSTATE('P','P','1','0','2')
@@ -65,6 +71,12 @@ extern char *IssueReservationNumber(int64 office_id);
 extern bool ReservationNumberOffice(const char *canonical, int64 *office_id);
 extern char *CanonicalReservationNumber(const char *input);
 extern char *NormalisePhoneOrError(const char *input, const char *what);
+extern char *IssueApplicationNumber(int64 office_id);
+extern char *IssueBillingCode(int64 office_id);
+extern char *CanonicalApplicationNumber(const char *input);
+extern char *CanonicalBillingCode(const char *input);
+extern int64 ApplicationNumberOffice(const char *digits);
+extern int64 BillingCodeOffice(const char *digits);
 extern void CheckNikOrError(const char *input, DateADT birth_date, char *digits_out);
 
 #endif							/* PASSPORT_H */

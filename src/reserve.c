@@ -1354,7 +1354,10 @@ PG_FUNCTION_INFO_V1(passport_sweep);
 
 /*
  * passport_sweep marks the booked reservations of ended days as no_show,
- * starting their NIK cooldown, and clears expired cooldowns.  Each office
+ * starting their NIK cooldown, and clears expired cooldowns; it expires
+ * unpaid billings (their applications become payment_expired), forfeits
+ * applications whose missing documents were not completed in time, and
+ * marks passports not collected within 30 days, each with a history row.  Each office
  * is one set of statements filtered by office; concurrent sweeps and
  * check-ins meet on the reservation rows (status = 'booked' is rechecked
  * after any lock wait), so nothing is counted twice.
@@ -1369,6 +1372,7 @@ passport_sweep(PG_FUNCTION_ARGS)
 	static SPIPlanPtr offices_plan = NULL;
 	static SPIPlanPtr sweep_plan = NULL;
 	static SPIPlanPtr clear_plan = NULL;
+	static SPIPlanPtr app_plan = NULL;
 	static const Oid office_types[2] = {TEXTOID, TIMESTAMPTZOID};
 	static const Oid sweep_types[4] = {INT8OID, DATEOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	static const Oid clear_types[1] = {TIMESTAMPTZOID};
@@ -1419,8 +1423,8 @@ passport_sweep(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < n; i++)
 	{
-		Datum		out[3];
-		bool		outnull[3] = {false, false, false};
+		Datum		out[6];
+		bool		outnull[6] = {false, false, false, false, false, false};
 		bool		isnull;
 		int			marked;
 
@@ -1446,9 +1450,50 @@ passport_sweep(PG_FUNCTION_ARGS)
 										4, sweep_types),
 						values, NULL, false, 0);
 		marked = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
+
+		/* applications: unpaid billings, missing documents, uncollected passports */
+		PassportExecute(PassportPrepare(&app_plan,
+										"WITH exp AS ( "
+										"  UPDATE passport.billing b SET status = 'expired' "
+										"   WHERE b.office_id = $1 AND b.status = 'open' AND b.expires_at <= $3 "
+										"  RETURNING b.application_number), "
+										"pe AS ( "
+										"  UPDATE passport.application a "
+										"     SET status = 'payment_expired', version = a.version + 1, status_at = $3 "
+										"    FROM exp WHERE a.office_id = $1 AND a.application_number = exp.application_number "
+										"     AND a.status = 'awaiting_payment' "
+										"  RETURNING a.application_number, a.version), "
+										"ff AS ( "
+										"  UPDATE passport.application a "
+										"     SET status = 'forfeited', version = a.version + 1, status_at = $3 "
+										"   WHERE a.office_id = $1 AND a.status = 'incomplete' AND a.incomplete_until <= $3 "
+										"  RETURNING a.application_number, a.version), "
+										"uc AS ( "
+										"  UPDATE passport.application a "
+										"     SET status = 'uncollected', version = a.version + 1, status_at = $3 "
+										"   WHERE a.office_id = $1 AND a.status = 'ready' AND a.pickup_until < $2 "
+										"  RETURNING a.application_number, a.version), "
+										"ev AS ( "
+										"  INSERT INTO passport.application_event (office_id, application_number, seq, "
+										"    from_status, to_status, actor, actor_role, channel, at, reason) "
+										"  SELECT $1, x.application_number, x.version, x.f, x.t, 'sweep', 'system', 'system', $3, x.why "
+										"    FROM (SELECT pe.application_number, pe.version, 'awaiting_payment' AS f, "
+										"                 'payment_expired' AS t, 'billing expired unpaid' AS why FROM pe "
+										"          UNION ALL SELECT ff.application_number, ff.version, 'incomplete', 'forfeited', "
+										"                 'documents not completed within 7 days' FROM ff "
+										"          UNION ALL SELECT uc.application_number, uc.version, 'ready', 'uncollected', "
+										"                 'not collected within 30 days' FROM uc) x "
+										"  RETURNING 1) "
+										"SELECT (SELECT count(*) FROM exp)::integer, (SELECT count(*) FROM ff)::integer, "
+										"       (SELECT count(*) FROM uc)::integer, (SELECT count(*) FROM ev)::integer",
+										4, sweep_types),
+						values, NULL, false, 0);
 		out[0] = CStringGetTextDatum(codes[i]);
 		out[1] = Int32GetDatum(marked);
-		out[2] = Int32GetDatum(i == 0 ? cleared : 0);
+		out[2] = PassportGetDatum(0, 1, &isnull);
+		out[3] = PassportGetDatum(0, 2, &isnull);
+		out[4] = PassportGetDatum(0, 3, &isnull);
+		out[5] = Int32GetDatum(i == 0 ? cleared : 0);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
 	}
 	PassportFinish();

@@ -1,0 +1,909 @@
+/*-------------------------------------------------------------------------
+ *
+ * status.c
+ *	  The application status engine: opening applications, transitions
+ *	  checked against the rules in passport.transition, guards, side
+ *	  effects (deadlines, billing, promised ready date), the append-only
+ *	  history, and payment confirmation.
+ *
+ * Every move locks the application row, compares the expected status and
+ * version, updates the row with version + 1 and inserts one history row
+ * with that version as its sequence number, in one transaction: a history
+ * row exists for every version and for nothing else.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+
+#include "passport.h"
+#include "ident.h"
+
+#define DAY_USECS		((int64) 24 * 60 * 60 * USECS_PER_SEC)
+#define HOUR_USECS		((int64) 60 * 60 * USECS_PER_SEC)
+
+/* An application row as the engine reads it (locked). */
+typedef struct AppRow
+{
+	int64		office_id;
+	char	   *number;
+	char	   *office_code;
+	char	   *status;
+	int32		version;
+	char	   *service;
+	char	   *passport_kind;
+	int32		validity_years;
+	char	   *lane;
+	bool		force_majeure;
+	bool		has_incomplete_until;
+	TimestampTz incomplete_until;
+	DateADT		today;			/* local date at the office */
+	char	   *payment_policy;
+} AppRow;
+
+/* ArgText returns a text argument as a C string, or NULL when SQL NULL. */
+static char *
+ArgText(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_ARGISNULL(n))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/* CallerHasRole tells whether the calling user has the privileges of rolname. */
+static bool
+CallerHasRole(const char *rolname)
+{
+	Oid			outer = GetOuterUserId();
+	Oid			role;
+
+	if (superuser_arg(outer))
+		return true;
+	role = get_role_oid(rolname, true);
+	return OidIsValid(role) && has_privs_of_role(outer, role);
+}
+
+/* CallerIsOfficer: officers and administrators make the officer moves. */
+static bool
+CallerIsOfficer(void)
+{
+	return CallerHasRole("passport_officer") || CallerHasRole("passport_admin");
+}
+
+/* CallerName returns the calling user's name, recorded as the actor. */
+static char *
+CallerName(void)
+{
+	return GetUserNameFromId(GetOuterUserId(), false);
+}
+
+/* StateDatum forms the passport.application_state answer from the database. */
+static Datum
+StateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id,
+		   const char *number)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[2] = {INT8OID, TEXTOID};
+	Datum		args[2];
+	Datum		values[10];
+	bool		nulls[10];
+	TupleDesc	tupdesc;
+	TupleDesc	spidesc;
+	MemoryContext old;
+	HeapTuple	tuple;
+	int			i;
+
+	args[0] = Int64GetDatum(office_id);
+	args[1] = CStringGetTextDatum(number);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT a.application_number, o.code, a.status, a.version, a.status_at, "
+										"       a.promised_ready_on, a.pickup_until, b.billing_code, b.amount, "
+										"       b.expires_at "
+										"  FROM passport.application a "
+										"  JOIN passport.office o ON o.office_id = a.office_id "
+										"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at "
+										"                       FROM passport.billing x "
+										"                      WHERE x.office_id = a.office_id "
+										"                        AND x.application_number = a.application_number "
+										"                      ORDER BY x.issued_at DESC LIMIT 1) b ON true "
+										" WHERE a.office_id = $1 AND a.application_number = $2",
+										2, types),
+						args, NULL, false, 1) != 1)
+		elog(ERROR, "application %s vanished", number);
+	spidesc = SPI_tuptable->tupdesc;
+	old = MemoryContextSwitchTo(cxt);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	for (i = 0; i < 10; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(spidesc, i);
+		Datum		v = SPI_getbinval(SPI_tuptable->vals[0], spidesc, i + 1, &nulls[i]);
+
+		values[i] = nulls[i] ? (Datum) 0 : datumCopy(v, att->attbyval, att->attlen);
+	}
+	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls);
+	MemoryContextSwitchTo(old);
+	return HeapTupleGetDatum(tuple);
+}
+
+/*
+ * LockApplication finds an application by its canonical number and locks
+ * it; raises PP006 when there is none.
+ */
+static void
+LockApplication(const char *digits, TimestampTz now, AppRow *row)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[3];
+	bool		isnull;
+	int64		office_id = ApplicationNumberOffice(digits);
+
+	if (office_id != 0)
+	{
+		values[0] = Int64GetDatum(office_id);
+		values[1] = CStringGetTextDatum(digits);
+		values[2] = TimestampTzGetDatum(now);
+		if (PassportExecute(PassportPrepare(&plan,
+											"SELECT a.status, a.version, a.service, a.passport_kind, "
+											"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, "
+											"       o.code, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy "
+											"  FROM passport.application a "
+											"  JOIN passport.office o ON o.office_id = a.office_id "
+											" WHERE a.office_id = $1 AND a.application_number = $2 "
+											"   FOR UPDATE OF a",
+											3, types),
+							values, NULL, false, 1) == 1)
+		{
+			row->office_id = office_id;
+			row->number = pstrdup(digits);
+			row->status = PassportGetText(0, 1);
+			row->version = DatumGetInt32(PassportGetDatum(0, 2, &isnull));
+			row->service = PassportGetText(0, 3);
+			row->passport_kind = PassportGetText(0, 4);
+			row->validity_years = DatumGetInt16(PassportGetDatum(0, 5, &isnull));
+			row->lane = PassportGetText(0, 6);
+			row->force_majeure = DatumGetBool(PassportGetDatum(0, 7, &isnull));
+			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
+			row->has_incomplete_until = !isnull;
+			row->office_code = PassportGetText(0, 9);
+			row->today = DatumGetDateADT(PassportGetDatum(0, 10, &isnull));
+			row->payment_policy = PassportGetText(0, 11);
+			return;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_NOT_FOUND),
+			 errmsg("application not found"),
+			 errdetail("No application has the number %s.", digits)));
+}
+
+/* AllowedNext lists the statuses reachable from status for the given roles. */
+static char *
+AllowedNext(const char *status, bool officer, bool admin)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {TEXTOID, BOOLOID, BOOLOID};
+	Datum		values[3];
+	bool		isnull;
+	Datum		d;
+
+	values[0] = CStringGetTextDatum(status);
+	values[1] = BoolGetDatum(officer);
+	values[2] = BoolGetDatum(admin);
+	PassportExecute(PassportPrepare(&plan,
+									"SELECT coalesce(string_agg(DISTINCT t.to_status, ', ' ORDER BY t.to_status), '') "
+									"  FROM passport.transition t "
+									" WHERE t.from_status = $1 "
+									"   AND ((t.actor_role = 'officer' AND $2) OR (t.actor_role = 'admin' AND $3))",
+									3, types),
+					values, NULL, false, 1);
+	d = PassportGetDatum(0, 1, &isnull);
+	return isnull ? pstrdup("") : TextDatumGetCString(d);
+}
+
+/* RuleRoles returns the roles allowed to move from -> to, comma separated, or "". */
+static char *
+RuleRoles(const char *from, const char *to)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	bool		isnull;
+	Datum		d;
+
+	values[0] = CStringGetTextDatum(from);
+	values[1] = CStringGetTextDatum(to);
+	PassportExecute(PassportPrepare(&plan,
+									"SELECT coalesce(string_agg(t.actor_role, ',' ORDER BY t.actor_role), '') "
+									"  FROM passport.transition t WHERE t.from_status = $1 AND t.to_status = $2",
+									2, types),
+					values, NULL, false, 1);
+	d = PassportGetDatum(0, 1, &isnull);
+	return isnull ? pstrdup("") : TextDatumGetCString(d);
+}
+
+/* HasRole tells whether a comma separated role list contains role. */
+static bool
+HasRole(const char *roles, const char *role)
+{
+	size_t		len = strlen(role);
+	const char *p = roles;
+
+	while ((p = strstr(p, role)) != NULL)
+	{
+		if ((p == roles || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/* IllegalMove raises PP012 with the allowed next statuses. */
+static void
+IllegalMove(const AppRow *row, const char *to, const char *why)
+{
+	char	   *next = AllowedNext(row->status, CallerIsOfficer(), CallerHasRole("passport_admin"));
+
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_ILLEGAL_TRANSITION),
+			 errmsg("application cannot move from %s to %s", row->status, to),
+			 why ? errdetail("%s Allowed next statuses: %s.", why, next[0] ? next : "none")
+			 : errdetail("Allowed next statuses: %s.", next[0] ? next : "none")));
+}
+
+/* PaidBillingExists tells whether the application has a confirmed payment. */
+static bool
+PaidBillingExists(const AppRow *row)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(row->office_id);
+	values[1] = CStringGetTextDatum(row->number);
+	return PassportExecute(PassportPrepare(&plan,
+										   "SELECT 1 FROM passport.billing b WHERE b.office_id = $1 "
+										   "   AND b.application_number = $2 AND b.status = 'paid'",
+										   2, types),
+						   values, NULL, false, 1) > 0;
+}
+
+/* IssueBilling inserts the billing of an application entering awaiting_payment. */
+static void
+IssueBilling(const AppRow *row, TimestampTz now)
+{
+	static SPIPlanPtr amount_plan = NULL;
+	static SPIPlanPtr insert_plan = NULL;
+	static const Oid amount_types[6] = {TEXTOID, TEXTOID, INT4OID, BOOLOID, BOOLOID, DATEOID};
+	static const Oid insert_types[7] = {INT8OID, TEXTOID, TEXTOID, INT8OID, JSONBOID,
+	TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[7];
+	bool		isnull;
+	int64		amount;
+	Datum		breakdown;
+	char	   *code;
+	int64		validity = strcmp(row->payment_policy, "at_booking") == 0 ? 2 * HOUR_USECS : 7 * DAY_USECS;
+
+	values[0] = CStringGetTextDatum(row->service);
+	values[1] = CStringGetTextDatum(row->passport_kind);
+	values[2] = Int32GetDatum(row->validity_years);
+	values[3] = BoolGetDatum(strcmp(row->lane, "percepatan") == 0);
+	values[4] = BoolGetDatum(row->force_majeure);
+	values[5] = DateADTGetDatum(row->today);
+	PassportExecute(PassportPrepare(&amount_plan,
+									"SELECT b.amount, b.breakdown FROM passport.billing_amount($1, $2, $3, $4, $5, $6) b",
+									6, amount_types),
+					values, NULL, false, 1);
+	amount = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	breakdown = SPI_datumTransfer(PassportGetDatum(0, 2, &isnull), false, -1);
+
+	code = IssueBillingCode(row->office_id);
+	values[0] = Int64GetDatum(row->office_id);
+	values[1] = CStringGetTextDatum(code);
+	values[2] = CStringGetTextDatum(row->number);
+	values[3] = Int64GetDatum(amount);
+	values[4] = breakdown;
+	values[5] = TimestampTzGetDatum(now);
+	values[6] = TimestampTzGetDatum(now + validity);
+	PassportExecute(PassportPrepare(&insert_plan,
+									"INSERT INTO passport.billing (office_id, billing_code, application_number, "
+									"  amount, breakdown, issued_at, expires_at) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7)",
+									7, insert_types),
+					values, NULL, false, 0);
+}
+
+/* VoidOpenBilling closes the open billing of an application leaving awaiting_payment unpaid. */
+static void
+VoidOpenBilling(const AppRow *row)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(row->office_id);
+	values[1] = CStringGetTextDatum(row->number);
+	PassportExecute(PassportPrepare(&plan,
+									"UPDATE passport.billing b SET status = 'expired' "
+									" WHERE b.office_id = $1 AND b.application_number = $2 AND b.status = 'open'",
+									2, types),
+					values, NULL, false, 0);
+}
+
+/* PromisedReadyOn computes the promised ready date in working days. */
+static DateADT
+PromisedReadyOn(const AppRow *row)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, DATEOID, INT4OID};
+	Datum		values[3];
+	bool		isnull;
+
+	values[0] = Int64GetDatum(row->office_id);
+	values[1] = DateADTGetDatum(row->today);
+	values[2] = Int32GetDatum(strcmp(row->lane, "percepatan") == 0 ? 0 : 3);
+	PassportExecute(PassportPrepare(&plan,
+									"SELECT passport.add_working_days($1, $2, $3)",
+									3, types),
+					values, NULL, false, 1);
+	return DatumGetDateADT(PassportGetDatum(0, 1, &isnull));
+}
+
+/*
+ * ApplyMove performs a move whose rule and caller were checked: the guards,
+ * the side effects, the compare-and-set update and one history row.
+ */
+static void
+ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role,
+		  const char *channel, const char *reason, TimestampTz now)
+{
+	static SPIPlanPtr update_plan = NULL;
+	static SPIPlanPtr event_plan = NULL;
+	static const Oid update_types[8] = {INT8OID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID, DATEOID, DATEOID};
+	static const Oid event_types[10] = {INT8OID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
+	Datum		values[10];
+	char		nulls[10];
+	bool		set_incomplete = false;
+	bool		set_promised = false;
+	bool		set_pickup = false;
+	DateADT		promised = 0;
+
+	/* guards */
+	if (strcmp(to, "paid") == 0 && !PaidBillingExists(row))
+		IllegalMove(row, to, "No payment has been confirmed for this application.");
+	if (strcmp(row->status, "incomplete") == 0 && strcmp(to, "submitted") == 0 &&
+		row->has_incomplete_until && now > row->incomplete_until)
+		IllegalMove(row, to, "The missing documents were due within 7 days; the sweep forfeits the application.");
+
+	/* side effects */
+	if (strcmp(row->status, "awaiting_payment") == 0 && strcmp(to, "paid") != 0)
+		VoidOpenBilling(row);
+	if (strcmp(to, "incomplete") == 0)
+		set_incomplete = true;
+	if (strcmp(to, "awaiting_payment") == 0)
+		IssueBilling(row, now);
+	if (strcmp(to, "approved") == 0)
+	{
+		promised = PromisedReadyOn(row);
+		set_promised = true;
+	}
+	if (strcmp(to, "ready") == 0)
+		set_pickup = true;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(row->office_id);
+	values[1] = CStringGetTextDatum(row->number);
+	values[2] = CStringGetTextDatum(to);
+	values[3] = Int32GetDatum(row->version);
+	values[4] = TimestampTzGetDatum(now);
+	values[5] = TimestampTzGetDatum(now + 7 * DAY_USECS);
+	nulls[5] = set_incomplete ? ' ' : 'n';
+	values[6] = DateADTGetDatum(promised);
+	nulls[6] = set_promised ? ' ' : 'n';
+	values[7] = DateADTGetDatum(row->today + 30);
+	nulls[7] = set_pickup ? ' ' : 'n';
+	if (PassportExecute(PassportPrepare(&update_plan,
+										"UPDATE passport.application a "
+										"   SET status = $3, version = a.version + 1, status_at = $5, "
+										"       incomplete_until = coalesce($6, a.incomplete_until), "
+										"       promised_ready_on = coalesce($7, a.promised_ready_on), "
+										"       pickup_until = coalesce($8, a.pickup_until) "
+										" WHERE a.office_id = $1 AND a.application_number = $2 AND a.version = $4",
+										8, update_types),
+						values, nulls, false, 0) != 1)
+		elog(ERROR, "application %s changed under its row lock", row->number);
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(row->office_id);
+	values[1] = CStringGetTextDatum(row->number);
+	values[2] = Int32GetDatum(row->version + 1);
+	values[3] = CStringGetTextDatum(row->status);
+	values[4] = CStringGetTextDatum(to);
+	values[5] = CStringGetTextDatum(actor);
+	values[6] = CStringGetTextDatum(actor_role);
+	values[7] = CStringGetTextDatum(channel);
+	values[8] = TimestampTzGetDatum(now);
+	values[9] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
+	nulls[9] = reason ? ' ' : 'n';
+	PassportExecute(PassportPrepare(&event_plan,
+									"INSERT INTO passport.application_event (office_id, application_number, seq, "
+									"  from_status, to_status, actor, actor_role, channel, at, reason) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+									10, event_types),
+					values, nulls, false, 0);
+	row->status = pstrdup(to);
+	row->version++;
+}
+
+/* CheckPassportChoice validates kind and validity against the tariff of today. */
+static void
+CheckPassportChoice(const char *kind, int32 validity, const char *service)
+{
+	if (kind == NULL || (strcmp(kind, "regular") != 0 && strcmp(kind, "electronic") != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown passport kind \"%s\"", kind ? kind : ""),
+				 errhint("Passport kinds are regular and electronic.")));
+	if (validity != 5 && validity != 10)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("passport validity must be 5 or 10 years, not %d", validity)));
+	if (service == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("service is required")));
+}
+
+/* InsertApplication writes a new application (submitted) and its first history row. */
+static char *
+InsertApplication(int64 office_id, const char *reservation_code, const char *service,
+				  const char *kind, int32 validity, const char *lane, bool force_majeure,
+				  const char *nik, const char *full_name, DateADT birth, const char *phone,
+				  const char *sender, const char *channel, const char *reason,
+				  TimestampTz now)
+{
+	static SPIPlanPtr app_plan = NULL;
+	static SPIPlanPtr event_plan = NULL;
+	static SPIPlanPtr tariff_plan = NULL;
+	static const Oid app_types[14] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID,
+		TEXTOID, BOOLOID, TEXTOID, TEXTOID, DATEOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	static const Oid event_types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
+	static const Oid tariff_types[6] = {TEXTOID, TEXTOID, INT4OID, BOOLOID, BOOLOID, DATEOID};
+	Datum		values[14];
+	char		nulls[14];
+	char	   *number;
+
+	/* the tariff must exist for this choice today (raises 22023 otherwise) */
+	values[0] = CStringGetTextDatum(service);
+	values[1] = CStringGetTextDatum(kind);
+	values[2] = Int32GetDatum(validity);
+	values[3] = BoolGetDatum(strcmp(lane, "percepatan") == 0);
+	values[4] = BoolGetDatum(force_majeure);
+	values[5] = (Datum) 0;
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[5] = 'n';
+	PassportExecute(PassportPrepare(&tariff_plan,
+									"SELECT b.amount FROM passport.billing_amount($1, $2, $3, $4, $5, $6) b",
+									6, tariff_types),
+					values, nulls, false, 1);
+
+	number = IssueApplicationNumber(office_id);
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(number);
+	values[2] = reservation_code ? CStringGetTextDatum(reservation_code) : (Datum) 0;
+	nulls[2] = reservation_code ? ' ' : 'n';
+	values[3] = CStringGetTextDatum(service);
+	values[4] = CStringGetTextDatum(kind);
+	values[5] = Int16GetDatum((int16) validity);
+	values[6] = CStringGetTextDatum(lane);
+	values[7] = BoolGetDatum(force_majeure);
+	values[8] = CStringGetTextDatum(nik);
+	values[9] = CStringGetTextDatum(full_name);
+	values[10] = DateADTGetDatum(birth);
+	values[11] = phone ? CStringGetTextDatum(phone) : (Datum) 0;
+	nulls[11] = phone ? ' ' : 'n';
+	values[12] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[12] = sender ? ' ' : 'n';
+	values[13] = TimestampTzGetDatum(now);
+	PassportExecute(PassportPrepare(&app_plan,
+									"INSERT INTO passport.application (office_id, application_number, "
+									"  reservation_code, service, passport_kind, validity_years, lane, "
+									"  force_majeure, nik, full_name, birth_date, phone, sender, status, "
+									"  version, opened_at, status_at) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+									"        'submitted', 1, $14, $14)",
+									14, app_types),
+					values, nulls, false, 0);
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(number);
+	values[2] = CStringGetTextDatum(CallerName());
+	values[3] = CStringGetTextDatum(channel);
+	values[4] = TimestampTzGetDatum(now);
+	values[5] = CStringGetTextDatum(reason);
+	PassportExecute(PassportPrepare(&event_plan,
+									"INSERT INTO passport.application_event (office_id, application_number, seq, "
+									"  from_status, to_status, actor, actor_role, channel, at, reason) "
+									"VALUES ($1, $2, 1, NULL, 'submitted', $3, 'officer', $4, $5, $6)",
+									6, event_types),
+					values, nulls, false, 0);
+	return number;
+}
+
+/* RequireOfficer raises 42501 unless the caller is an officer or administrator. */
+static void
+RequireOfficer(const char *what)
+{
+	if (!CallerIsOfficer())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only officers may %s", what),
+				 errhint("Grant passport_officer or passport_admin to the role.")));
+}
+
+PG_FUNCTION_INFO_V1(passport_open_application);
+
+/*
+ * passport_open_application opens the application of a checked-in
+ * reservation; a second call answers with the application already open.
+ */
+Datum
+passport_open_application(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *typed = ArgText(fcinfo, 0);
+	char	   *kind = PG_ARGISNULL(1) ? pstrdup("electronic") : ArgText(fcinfo, 1);
+	int32		validity = PG_ARGISNULL(2) ? 10 : PG_GETARG_INT32(2);
+	bool		force_majeure = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
+	TimestampTz now = PassportNow();
+	static SPIPlanPtr res_plan = NULL;
+	static SPIPlanPtr app_plan = NULL;
+	static const Oid types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	bool		isnull;
+	char	   *code;
+	int64		office_id;
+	char	   *number;
+	char	   *status;
+	Datum		result;
+
+	if (typed == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("reservation_number is required")));
+	RequireOfficer("open applications");
+	code = CanonicalReservationNumber(typed);
+	PassportConnect();
+	if (!ReservationNumberOffice(code, &office_id))
+		goto notfound;
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(code);
+	if (PassportExecute(PassportPrepare(&res_plan,
+										"SELECT r.status, r.service, r.lane, r.nik, r.full_name, r.birth_date, "
+										"       r.phone, r.sender, r.channel "
+										"  FROM passport.reservation r WHERE r.office_id = $1 AND r.code = $2 "
+										"   FOR UPDATE",
+										2, types),
+						values, NULL, false, 1) != 1)
+		goto notfound;
+	status = PassportGetText(0, 1);
+	{
+		char	   *service = PassportGetText(0, 2);
+		char	   *lane = PassportGetText(0, 3);
+		char	   *nik = PassportGetText(0, 4);
+		char	   *full_name = PassportGetText(0, 5);
+		DateADT		birth = DatumGetDateADT(PassportGetDatum(0, 6, &isnull));
+		char	   *phone = PassportGetText(0, 7);
+		char	   *sender = PassportGetText(0, 8);
+		char	   *channel = PassportGetText(0, 9);
+
+		(void) channel;
+		/* already open: the same answer */
+		if (PassportExecute(PassportPrepare(&app_plan,
+											"SELECT a.application_number FROM passport.application a "
+											" WHERE a.office_id = $1 AND a.reservation_code = $2",
+											2, types),
+							values, NULL, false, 1) == 1)
+		{
+			number = PassportGetText(0, 1);
+			result = StateDatum(fcinfo, cxt, office_id, number);
+			PassportFinish();
+			PG_RETURN_DATUM(result);
+		}
+		if (strcmp(status, "checked_in") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_PP_NOT_ACTIVE),
+					 errmsg("the reservation is %s", status),
+					 errdetail("An application is opened from reservation %s after its check-in.", code)));
+		CheckPassportChoice(kind, validity, service);
+		number = InsertApplication(office_id, code, service, kind, validity, lane,
+								   force_majeure, nik, full_name, birth, phone, sender,
+								   "counter", "opened from reservation", now);
+	}
+	result = StateDatum(fcinfo, cxt, office_id, number);
+	PassportFinish();
+	PG_RETURN_DATUM(result);
+
+notfound:
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_NOT_FOUND),
+			 errmsg("reservation not found"),
+			 errdetail("No reservation has the number %s.", code)));
+	PG_RETURN_NULL();
+}
+
+PG_FUNCTION_INFO_V1(passport_open_walk_in);
+
+/* passport_open_walk_in opens an application at the counter for a walk-in lane. */
+Datum
+passport_open_walk_in(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *office_code = ArgText(fcinfo, 0);
+	char	   *lane = ArgText(fcinfo, 1);
+	char	   *service = ArgText(fcinfo, 2);
+	char	   *nik_in = ArgText(fcinfo, 3);
+	char	   *full_name = ArgText(fcinfo, 4);
+	bool		has_birth = !PG_ARGISNULL(5);
+	DateADT		birth = has_birth ? PG_GETARG_DATEADT(5) : 0;
+	char	   *phone_in = ArgText(fcinfo, 6);
+	char	   *kind = PG_ARGISNULL(7) ? pstrdup("electronic") : ArgText(fcinfo, 7);
+	int32		validity = PG_ARGISNULL(8) ? 10 : PG_GETARG_INT32(8);
+	bool		force_majeure = !PG_ARGISNULL(9) && PG_GETARG_BOOL(9);
+	TimestampTz now = PassportNow();
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	bool		isnull;
+	char		nik[17];
+	char	   *phone = NULL;
+	int64		office_id;
+	char	   *number;
+	Datum		result;
+
+	if (office_code == NULL || lane == NULL || service == NULL || nik_in == NULL ||
+		full_name == NULL || !has_birth)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("office_code, lane, service, nik, full_name and birth_date are required")));
+	RequireOfficer("open applications");
+	if (strcmp(lane, "priority") != 0 && strcmp(lane, "percepatan") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_BOOKABLE),
+				 errmsg("lane \"%s\" takes no walk-ins", lane),
+				 errhint("Walk-ins are served in the priority and percepatan lanes; the regular lane needs a reservation.")));
+	CheckNikOrError(nik_in, birth, nik);
+	if (phone_in != NULL)
+		phone = NormalisePhoneOrError(phone_in, "phone number");
+	CheckPassportChoice(kind, validity, service);
+
+	PassportConnect();
+	values[0] = CStringGetTextDatum(office_code);
+	values[1] = CStringGetTextDatum(service);
+	values[2] = CStringGetTextDatum(lane);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT o.office_id, o.active, "
+										"       EXISTS (SELECT 1 FROM passport.service v WHERE v.service_code = $2) "
+										"  FROM passport.office o WHERE o.code = upper($1)",
+										3, types),
+						values, NULL, false, 1) != 1 ||
+		!DatumGetBool(PassportGetDatum(0, 2, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+				 errmsg("unknown office \"%s\"", office_code),
+				 errdetail("No active office has this code.")));
+	if (!DatumGetBool(PassportGetDatum(0, 3, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown service \"%s\"", service)));
+	office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	number = InsertApplication(office_id, NULL, service, kind, validity, lane, force_majeure,
+							   nik, full_name, birth, phone, NULL, "counter", "walk-in", now);
+	result = StateDatum(fcinfo, cxt, office_id, number);
+	PassportFinish();
+	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(passport_transition);
+
+/*
+ * passport_transition moves an application after checking the expected
+ * status and version, the rule, the caller's role and the guards.
+ */
+Datum
+passport_transition(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *typed = ArgText(fcinfo, 0);
+	char	   *to = ArgText(fcinfo, 1);
+	char	   *expected = ArgText(fcinfo, 2);
+	bool		has_version = !PG_ARGISNULL(3);
+	int32		expected_version = has_version ? PG_GETARG_INT32(3) : 0;
+	char	   *reason = ArgText(fcinfo, 4);
+	char	   *channel = PG_ARGISNULL(5) ? pstrdup("counter") : ArgText(fcinfo, 5);
+	TimestampTz now = PassportNow();
+	static SPIPlanPtr status_plan = NULL;
+	static const Oid status_types[1] = {TEXTOID};
+	Datum		values[1];
+	char	   *digits;
+	char	   *roles;
+	AppRow		row;
+	Datum		result;
+
+	if (typed == NULL || to == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("application_number and to_status are required")));
+	if (reason != NULL && strlen(reason) > 500)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("reason is longer than 500 characters")));
+	digits = CanonicalApplicationNumber(typed);
+	PassportConnect();
+	values[0] = CStringGetTextDatum(to);
+	if (PassportExecute(PassportPrepare(&status_plan,
+										"SELECT 1 FROM passport.application_status s WHERE s.status = $1",
+										1, status_types),
+						values, NULL, false, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown application status \"%s\"", to),
+				 errhint("The statuses are listed in passport.application_status.")));
+	LockApplication(digits, now, &row);
+
+	/* compare-and-set */
+	if ((expected != NULL && strcmp(expected, row.status) != 0) ||
+		(has_version && expected_version != row.version))
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_STALE_STATUS),
+				 errmsg("application moved meanwhile: it is %s, version %d", row.status, row.version),
+				 errdetail("The caller expected %s%s%s.", expected ? expected : "any status",
+						   has_version ? ", version " : "",
+						   has_version ? psprintf("%d", expected_version) : "")));
+
+	roles = RuleRoles(row.status, to);
+	if (roles[0] == '\0')
+		IllegalMove(&row, to, NULL);
+	if (!(HasRole(roles, "officer") && CallerIsOfficer()) &&
+		!(HasRole(roles, "admin") && CallerHasRole("passport_admin")))
+	{
+		if (HasRole(roles, "payment"))
+			IllegalMove(&row, to, "Only a confirmed payment (passport.confirm_payment) makes this move.");
+		if (HasRole(roles, "system"))
+			IllegalMove(&row, to, "Only the sweep makes this move, when its deadline passes.");
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the move from %s to %s needs role %s", row.status, to,
+						HasRole(roles, "admin") ? "passport_admin" : "passport_officer")));
+	}
+	ApplyMove(&row, to, CallerName(), HasRole(roles, "officer") && CallerIsOfficer() ? "officer" : "admin",
+			  channel, reason, now);
+	result = StateDatum(fcinfo, cxt, row.office_id, row.number);
+	PassportFinish();
+	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(passport_confirm_payment);
+
+/*
+ * passport_confirm_payment applies a bank callback: idempotent on the NTPN,
+ * refusing a wrong amount, an expired billing and a second NTPN.
+ */
+Datum
+passport_confirm_payment(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *typed = ArgText(fcinfo, 0);
+	bool		has_amount = !PG_ARGISNULL(1);
+	int64		amount = has_amount ? PG_GETARG_INT64(1) : 0;
+	char	   *ntpn = ArgText(fcinfo, 2);
+	TimestampTz now = PassportNow();
+	TimestampTz paid_at = PG_ARGISNULL(3) ? now : PG_GETARG_TIMESTAMPTZ(3);
+	static SPIPlanPtr lock_plan = NULL;
+	static SPIPlanPtr pay_plan = NULL;
+	static const Oid lock_types[2] = {INT8OID, TEXTOID};
+	static const Oid pay_types[4] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[4];
+	bool		isnull;
+	char	   *digits;
+	char	   *status;
+	char	   *paid_ntpn;
+	char	   *app_number;
+	int64		office_id;
+	int64		due;
+	TimestampTz expires;
+	const char *p;
+	AppRow		row;
+	Datum		result;
+
+	if (typed == NULL || !has_amount || ntpn == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("billing_code, amount and ntpn are required")));
+	for (p = ntpn; *p; p++)
+		if (!isalnum((unsigned char) *p))
+			break;
+	if (*p != '\0' || strlen(ntpn) < 8 || strlen(ntpn) > 32)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid NTPN \"%s\"", ntpn),
+				 errdetail("An NTPN has 8 to 32 letters and digits (16 in the state revenue system).")));
+	digits = CanonicalBillingCode(typed);
+	office_id = BillingCodeOffice(digits);
+	PassportConnect();
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(digits);
+	if (office_id == 0 ||
+		PassportExecute(PassportPrepare(&lock_plan,
+										"SELECT b.status, b.ntpn, b.amount, b.expires_at, b.application_number "
+										"  FROM passport.billing b WHERE b.office_id = $1 AND b.billing_code = $2 "
+										"   FOR UPDATE",
+										2, lock_types),
+						values, NULL, false, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_FOUND),
+				 errmsg("billing not found"),
+				 errdetail("No billing has the code %s.", digits)));
+	status = PassportGetText(0, 1);
+	paid_ntpn = PassportGetText(0, 2);
+	due = DatumGetInt64(PassportGetDatum(0, 3, &isnull));
+	expires = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
+	app_number = PassportGetText(0, 5);
+
+	if (strcmp(status, "paid") == 0)
+	{
+		if (strcmp(paid_ntpn, ntpn) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_PP_ALREADY_PAID),
+					 errmsg("billing %s is already paid", digits),
+					 errdetail("It was paid with another NTPN; a billing is paid once.")));
+		/* a repeated callback: the same answer, nothing changes */
+		result = StateDatum(fcinfo, cxt, office_id, app_number);
+		PassportFinish();
+		PG_RETURN_DATUM(result);
+	}
+	if (strcmp(status, "expired") == 0 || now >= expires)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_BILLING_EXPIRED),
+				 errmsg("billing %s has expired", digits),
+				 errdetail("It was valid until %s.", timestamptz_to_str(expires))));
+	if (amount != due)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_WRONG_AMOUNT),
+				 errmsg("billing %s is for %lld, not %lld", digits, (long long) due, (long long) amount),
+				 errdetail("The amount paid must equal the billing amount.")));
+
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(digits);
+	values[2] = CStringGetTextDatum(ntpn);
+	values[3] = TimestampTzGetDatum(paid_at);
+	PassportExecute(PassportPrepare(&pay_plan,
+									"UPDATE passport.billing b SET status = 'paid', ntpn = $3, paid_at = $4 "
+									" WHERE b.office_id = $1 AND b.billing_code = $2",
+									4, pay_types),
+					values, NULL, false, 0);
+
+	LockApplication(app_number, now, &row);
+	if (strcmp(row.status, "awaiting_payment") != 0)
+		IllegalMove(&row, "paid", "The payment arrived for an application that no longer awaits it.");
+	ApplyMove(&row, "paid", "bank", "payment", "bank", psprintf("NTPN %s", ntpn), now);
+	result = StateDatum(fcinfo, cxt, office_id, row.number);
+	PassportFinish();
+	PG_RETURN_DATUM(result);
+}
