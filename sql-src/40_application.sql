@@ -381,9 +381,17 @@ BEGIN
   END IF;
 
   IF a.application_number IS NULL AND r.code IS NULL THEN
-    RAISE EXCEPTION 'not found'
-      USING ERRCODE = 'PP006',
-            DETAIL = 'No application or reservation has this number, or the sender or birth date does not match.';
+    -- an unknown number and a wrong second factor answer alike, and as an
+    -- answer rather than an error, so that the lookup still counts against
+    -- the sender's limit
+    application_number := NULL;
+    reservation_number := NULL;
+    status := 'not_found';
+    label := CASE lang WHEN 'en' THEN 'Not found' ELSE 'Tidak ditemukan' END;
+    next_step := CASE lang
+      WHEN 'en' THEN 'Check the number, and give the phone number you booked with or your birth date.'
+      ELSE 'Periksa kembali nomornya, dan gunakan nomor telepon yang dipakai saat mendaftar atau tanggal lahir Anda.' END;
+    RETURN;
   END IF;
 
   SELECT o.code, o.name, o.time_zone INTO office_code, office_name, tz
@@ -430,4 +438,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION passport.application_status(text, text, date, text) IS
-  'Status of an application (16-digit number) or reservation (XXXXX-XXXXX) for the applicant: second factor required (the sender that booked, or the birth date), a wrong one answers like an unknown number (PP006); the name is masked; stages with their times, next step in Indonesian or English, payment instructions while a billing is open. 20 lookups per sender per 10 minutes (PP017).';
+  'Status of an application (16-digit number) or reservation (XXXXX-XXXXX) for the applicant: second factor required (the sender that booked, or the birth date); a wrong one answers exactly like an unknown number (status not_found); the name is masked; stages with their times, next step in Indonesian or English, payment instructions while a billing is open. 20 lookups per sender per 10 minutes, found or not (PP017 beyond).';

@@ -871,8 +871,8 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 		if (strcmp(paid_ntpn, ntpn) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_PP_ALREADY_PAID),
-					 errmsg("billing %s is already paid", digits),
-					 errdetail("It was paid with another NTPN; a billing is paid once.")));
+					 errmsg("the billing is already paid"),
+					 errdetail("Billing %s was paid with another NTPN; a billing is paid once.", digits)));
 		/* a repeated callback: the same answer, nothing changes */
 		result = StateDatum(fcinfo, cxt, office_id, app_number);
 		PassportFinish();
@@ -881,13 +881,13 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	if (strcmp(status, "expired") == 0 || now >= expires)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_BILLING_EXPIRED),
-				 errmsg("billing %s has expired", digits),
-				 errdetail("It was valid until %s.", timestamptz_to_str(expires))));
+				 errmsg("the billing has expired"),
+				 errdetail("Billing %s was valid until %s.", digits, timestamptz_to_str(expires))));
 	if (amount != due)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_WRONG_AMOUNT),
-				 errmsg("billing %s is for %lld, not %lld", digits, (long long) due, (long long) amount),
-				 errdetail("The amount paid must equal the billing amount.")));
+				 errmsg("the amount paid does not match the billing"),
+				 errdetail("Billing %s is for %lld; %lld was paid.", digits, (long long) due, (long long) amount)));
 
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(digits);

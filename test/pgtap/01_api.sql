@@ -1,7 +1,7 @@
 -- API contract: signatures, security attributes, and one SQLSTATE per
 -- condition an adapter branches on (the README's table).
 BEGIN;
-SELECT plan(60);
+SELECT plan(63);
 SET LOCAL passport.now_override = '2026-12-01 09:00+07';
 
 -- signatures
@@ -83,6 +83,15 @@ SELECT throws_ok($$SELECT passport.reserve('TAP2', 'renewal', 'regular', '2026-1
                  'PP010', NULL, 'PP010 a key reused for another request');
 SELECT throws_ok($$SELECT passport.reserve('NOPE', 'renewal', 'regular', '2026-12-07', '3171010101900006', 'Enam', '1990-01-01')$$,
                  'PP011', NULL, 'PP011 unknown office');
+SELECT is((SELECT status FROM passport.application_status('9999999999999990', sender => '0812-7777-0000')), 'not_found',
+          'an unknown application number answers not_found');
+SELECT is((SELECT row(status, label, next_step)::text FROM passport.application_status((SELECT reservation_number FROM c), birth_date => '1991-01-01')),
+          (SELECT row(status, label, next_step)::text FROM passport.application_status('9999999999999990', birth_date => '1991-01-01')),
+          'a wrong second factor answers exactly like an unknown number');
+SELECT throws_ok($q$DO $d$ BEGIN FOR i IN 1..25 LOOP
+                    PERFORM passport.application_status('9999999999999990', sender => '0812-7777-0000');
+                  END LOOP; END $d$$q$,
+                 'PP017', NULL, 'PP017 too many lookups from one sender');
 SELECT throws_ok($$SELECT passport.normalize_reservation_number('ABCDE-FGHJK')$$, 'PP101', NULL, 'PP101 bad check symbol');
 SELECT throws_ok($$SELECT passport.nik_parts('3171010101900000')$$, 'PP102', NULL, 'PP102 impossible NIK');
 SELECT throws_ok($$SELECT passport.reserve('TAP2', 'renewal', 'regular', '2026-12-07', '3171010101900006', 'Enam', '1990-01-02')$$,

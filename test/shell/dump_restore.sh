@@ -30,6 +30,13 @@ CREATE TABLE public.issued AS
   SELECT (passport.reserve('JKS', 'new_adult', 'regular', '2026-12-07', '31710101019000' || lpad(i::text, 2, '0'),
                            'Pemohon ' || i, '1990-01-01')).reservation_number AS code
     FROM generate_series(1, 12) i;
+CREATE TABLE public.apps AS
+  SELECT (passport.open_walk_in('JKS', 'priority', 'renewal', '31710101019001' || lpad(i::text, 2, '0'),
+                                'Pemohon ' || i, '1990-01-01')).application_number AS num
+    FROM generate_series(1, 3) i;
+SELECT passport.transition(num, 'verified', 'submitted') FROM public.apps;
+SELECT passport.transition(num, 'interviewed', 'verified') FROM public.apps;
+SELECT passport.transition(num, 'awaiting_payment', 'interviewed') FROM public.apps;
 SQL
 check "source database set up" q pp_src "SELECT count(*) = 12 FROM public.issued"
 check "source has 12 reservations" q pp_src "SELECT count(*) = 12 FROM passport.reservation"
@@ -40,7 +47,7 @@ pg_restore -d pp_dst "$tmp/dump" 2> "$tmp/restore.err"
 check "pg_restore reports no error" bash -c "test ! -s $tmp/restore.err && echo t"
 [ -s "$tmp/restore.err" ] && sed 's/^/# /' "$tmp/restore.err" | head -20
 
-for t in office capacity_rule office_closure slot reservation nik_guard; do
+for t in office capacity_rule office_closure slot reservation nik_guard application application_event billing; do
     a=$(q pp_src "SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM passport.$t x")
     b=$(q pp_dst "SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM passport.$t x")
     check "passport.$t has the same rows" bash -c "[ -n '$a' ] && [ '$a' = '$b' ] && echo t"
@@ -63,6 +70,9 @@ check "a reservation issued before the dump can be cancelled after the restore" 
     q pp_dst "SELECT status = 'cancelled' FROM passport.reservation WHERE code = (SELECT min(code) FROM public.issued)"
 check "numbers issued after the restore never collide with earlier ones" \
     q pp_dst "SELECT count(*) = 12 AND NOT EXISTS (SELECT 1 FROM public.issued i JOIN public.issued_after a USING (code)) FROM public.issued_after"
+check "application numbers and billing codes issued before the dump decode to their office" \
+    q pp_dst "SELECT bool_and(passport.application_number_office(application_number) = office_id
+                        AND passport.billing_code_office(billing_code) = office_id) FROM passport.billing"
 check "the counter continued from the dump" \
     q pp_dst "SELECT last_value > 12 FROM passport.reservation_number_seq"
 check "the closure survived: no slot released on the closed day" \
