@@ -101,3 +101,11 @@ END $$;
 CREATE TABLE bench.counter (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0) WITH (fillfactor = 50);
 INSERT INTO bench.counter (id) SELECT generate_series(1, 1000);
 CREATE TABLE bench.event (id bigserial PRIMARY KEY, counter_id integer NOT NULL, at timestamptz NOT NULL DEFAULT now());
+
+-- applications for the transition scenario: 200 per client, so that no two
+-- clients move the same application (a stale expectation would raise PP013)
+CREATE TABLE bench.app_pool (id integer PRIMARY KEY, office_id bigint NOT NULL, num text NOT NULL);
+INSERT INTO bench.app_pool
+  SELECT i, passport.office_id('RUSH'),
+         (passport.open_walk_in('RUSH', 'priority', 'renewal', a.nik, 'Pemohon Bench', a.birth)).application_number
+    FROM generate_series(1, 6400) i, LATERAL bench.applicant(500000000 + i) a;

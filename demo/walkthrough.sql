@@ -42,3 +42,40 @@ SELECT * FROM passport.sweep() ORDER BY office_code;
 SELECT passport.issue_application_number(passport.office_id('JKS')) AS application_number,
        passport.issue_billing_code(passport.office_id('JKS')) AS billing_code,
        passport.tariff_amount('passport', 'electronic', 10, '2026-12-04') AS electronic_10y_idr;
+\echo
+\echo '== Her application, from the counter to the pickup desk =='
+SET passport.now_override = '2026-12-04 13:10+07';
+SELECT application_number AS app FROM passport.open_application(:'b_reservation_number', 'electronic', 10) \gset
+SELECT status, version FROM passport.transition(:'app', 'verified', 'submitted', 1, 'KTP, KK, akta kelahiran lengkap');
+SET passport.now_override = '2026-12-04 13:40+07';
+SELECT status, version FROM passport.transition(:'app', 'interviewed', 'verified', 2, 'wawancara dan foto');
+SELECT status, version, billing_code, amount, billing_expires_at
+  FROM passport.transition(:'app', 'awaiting_payment', 'interviewed', 3);
+\echo
+\echo '== She asks the bot for her status (English) =='
+SELECT applicant, label, next_step, payment_instructions
+  FROM passport.application_status(:'app', sender => '0812-3456-7890', language => 'en');
+\echo
+\echo '== The bank calls back twice with the same NTPN: one payment =='
+SET passport.now_override = '2026-12-04 19:05+07';
+SELECT billing_code AS bill, amount AS due FROM passport.billing
+ WHERE application_number = :'app' \gset
+SELECT status, version FROM passport.confirm_payment(:'bill', :due, '0412A7C9E2B6F10D');
+SELECT status, version FROM passport.confirm_payment(:'bill', :due, '0412A7C9E2B6F10D');
+\echo
+\echo '== Approved on Monday: promised ready in three working days =='
+SET passport.now_override = '2026-12-07 09:00+07';
+SELECT status, promised_ready_on FROM passport.transition(:'app', 'approved', 'paid');
+SET passport.now_override = '2026-12-09 15:00+07';
+SELECT status FROM passport.transition(:'app', 'printed', 'approved');
+SELECT status, pickup_until FROM passport.transition(:'app', 'ready', 'printed');
+SET passport.now_override = '2026-12-10 10:30+07';
+SELECT status FROM passport.transition(:'app', 'collected', 'ready', reason => 'diambil sendiri');
+\echo
+\echo '== An officer tries to move it back: refused, with what is allowed =='
+SELECT * FROM passport.transition(:'app', 'ready', 'collected');
+\echo
+\echo '== Its history (append-only) =='
+SELECT seq, from_status, to_status, actor, actor_role AS role, channel,
+       to_char(at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM-DD HH24:MI') AS at_wib, reason
+  FROM passport.application_event WHERE application_number = :'app' ORDER BY seq;

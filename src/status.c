@@ -50,6 +50,8 @@ typedef struct AppRow
 	TimestampTz incomplete_until;
 	DateADT		today;			/* local date at the office */
 	char	   *payment_policy;
+	char	   *rule_roles;		/* roles allowed to move to the target, "" if none */
+	bool		target_known;	/* the target is a known status */
 } AppRow;
 
 /* ArgText returns a text argument as a C string, or NULL when SQL NULL. */
@@ -142,11 +144,11 @@ StateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id,
  * it; raises PP006 when there is none.
  */
 static void
-LockApplication(const char *digits, TimestampTz now, AppRow *row)
+LockApplication(const char *digits, TimestampTz now, const char *target, AppRow *row)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[3];
+	static const Oid types[4] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
+	Datum		values[4];
 	bool		isnull;
 	int64		office_id = ApplicationNumberOffice(digits);
 
@@ -155,15 +157,20 @@ LockApplication(const char *digits, TimestampTz now, AppRow *row)
 		values[0] = Int64GetDatum(office_id);
 		values[1] = CStringGetTextDatum(digits);
 		values[2] = TimestampTzGetDatum(now);
+		values[3] = CStringGetTextDatum(target);
 		if (PassportExecute(PassportPrepare(&plan,
 											"SELECT a.status, a.version, a.service, a.passport_kind, "
 											"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, "
-											"       o.code, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy "
+											"       o.code, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy, "
+											"       (SELECT coalesce(string_agg(t.actor_role, ',' ORDER BY t.actor_role), '') "
+											"          FROM passport.transition t "
+											"         WHERE t.from_status = a.status AND t.to_status = $4), "
+											"       EXISTS (SELECT 1 FROM passport.application_status s WHERE s.status = $4) "
 											"  FROM passport.application a "
 											"  JOIN passport.office o ON o.office_id = a.office_id "
 											" WHERE a.office_id = $1 AND a.application_number = $2 "
 											"   FOR UPDATE OF a",
-											3, types),
+											4, types),
 							values, NULL, false, 1) == 1)
 		{
 			row->office_id = office_id;
@@ -180,6 +187,8 @@ LockApplication(const char *digits, TimestampTz now, AppRow *row)
 			row->office_code = PassportGetText(0, 9);
 			row->today = DatumGetDateADT(PassportGetDatum(0, 10, &isnull));
 			row->payment_policy = PassportGetText(0, 11);
+			row->rule_roles = PassportGetText(0, 12);
+			row->target_known = DatumGetBool(PassportGetDatum(0, 13, &isnull));
 			return;
 		}
 	}
@@ -208,27 +217,6 @@ AllowedNext(const char *status, bool officer, bool admin)
 									" WHERE t.from_status = $1 "
 									"   AND ((t.actor_role = 'officer' AND $2) OR (t.actor_role = 'admin' AND $3))",
 									3, types),
-					values, NULL, false, 1);
-	d = PassportGetDatum(0, 1, &isnull);
-	return isnull ? pstrdup("") : TextDatumGetCString(d);
-}
-
-/* RuleRoles returns the roles allowed to move from -> to, comma separated, or "". */
-static char *
-RuleRoles(const char *from, const char *to)
-{
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
-	bool		isnull;
-	Datum		d;
-
-	values[0] = CStringGetTextDatum(from);
-	values[1] = CStringGetTextDatum(to);
-	PassportExecute(PassportPrepare(&plan,
-									"SELECT coalesce(string_agg(t.actor_role, ',' ORDER BY t.actor_role), '') "
-									"  FROM passport.transition t WHERE t.from_status = $1 AND t.to_status = $2",
-									2, types),
 					values, NULL, false, 1);
 	d = PassportGetDatum(0, 1, &isnull);
 	return isnull ? pstrdup("") : TextDatumGetCString(d);
@@ -738,9 +726,6 @@ passport_transition(PG_FUNCTION_ARGS)
 	char	   *reason = ArgText(fcinfo, 4);
 	char	   *channel = PG_ARGISNULL(5) ? pstrdup("counter") : ArgText(fcinfo, 5);
 	TimestampTz now = PassportNow();
-	static SPIPlanPtr status_plan = NULL;
-	static const Oid status_types[1] = {TEXTOID};
-	Datum		values[1];
 	char	   *digits;
 	char	   *roles;
 	AppRow		row;
@@ -756,16 +741,12 @@ passport_transition(PG_FUNCTION_ARGS)
 				 errmsg("reason is longer than 500 characters")));
 	digits = CanonicalApplicationNumber(typed);
 	PassportConnect();
-	values[0] = CStringGetTextDatum(to);
-	if (PassportExecute(PassportPrepare(&status_plan,
-										"SELECT 1 FROM passport.application_status s WHERE s.status = $1",
-										1, status_types),
-						values, NULL, false, 1) != 1)
+	LockApplication(digits, now, to, &row);
+	if (!row.target_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown application status \"%s\"", to),
 				 errhint("The statuses are listed in passport.application_status.")));
-	LockApplication(digits, now, &row);
 
 	/* compare-and-set */
 	if ((expected != NULL && strcmp(expected, row.status) != 0) ||
@@ -777,7 +758,7 @@ passport_transition(PG_FUNCTION_ARGS)
 						   has_version ? ", version " : "",
 						   has_version ? psprintf("%d", expected_version) : "")));
 
-	roles = RuleRoles(row.status, to);
+	roles = row.rule_roles;
 	if (roles[0] == '\0')
 		IllegalMove(&row, to, NULL);
 	if (!(HasRole(roles, "officer") && CallerIsOfficer()) &&
@@ -899,7 +880,7 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 									4, pay_types),
 					values, NULL, false, 0);
 
-	LockApplication(app_number, now, &row);
+	LockApplication(app_number, now, "paid", &row);
 	if (strcmp(row.status, "awaiting_payment") != 0)
 		IllegalMove(&row, "paid", "The payment arrived for an application that no longer awaits it.");
 	ApplyMove(&row, "paid", "bank", "payment", "bank", psprintf("NTPN %s", ntpn), now);
