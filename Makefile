@@ -4,7 +4,7 @@ EXTENSION   = passport
 EXTVERSION  = 0.1
 MODULE_big  = passport
 OBJS        = src/passport.o src/spi.o src/ids.o src/ff1.o src/ident.o \
-              src/reserve.o src/status.o
+              src/reserve.o src/status.o src/queue.o
 DATA_built  = passport--$(EXTVERSION).sql
 SHLIB_LINK  = -lcrypto
 PG_CPPFLAGS = -Isrc

@@ -41,21 +41,22 @@ INSERT INTO passport.passport_kind VALUES
   ('electronic', 'Paspor elektronik',       'Electronic passport');
 
 CREATE TABLE passport.lane (
-  lane_code text PRIMARY KEY,
-  prefix    text NOT NULL UNIQUE,
-  bookable  boolean NOT NULL,
-  name_id   text NOT NULL,
-  name_en   text NOT NULL,
+  lane_code  text PRIMARY KEY,
+  prefix     text NOT NULL UNIQUE,
+  bookable   boolean NOT NULL,
+  call_order smallint NOT NULL,
+  name_id    text NOT NULL,
+  name_en    text NOT NULL,
   CONSTRAINT lane_code_known CHECK (lane_code IN ('regular', 'priority', 'percepatan', 'pickup')),
   CONSTRAINT lane_prefix_letter CHECK (prefix ~ '^[A-Z]$')
 );
 COMMENT ON TABLE passport.lane IS
-  'Queue lanes with their ticket prefix; bookable lanes take online reservations.';
+  'Queue lanes with their ticket prefix; bookable lanes take online reservations; counters call lanes in call_order (priority first).';
 INSERT INTO passport.lane VALUES
-  ('regular',    'A', true,  'Reguler',                      'Regular'),
-  ('priority',   'B', false, 'Prioritas (lansia, balita, disabilitas, ibu hamil)', 'Priority (elderly, under-5s, disabled, pregnant)'),
-  ('percepatan', 'C', true,  'Percepatan (selesai hari yang sama)', 'Same-day (percepatan)'),
-  ('pickup',     'P', false, 'Pengambilan paspor',           'Passport pickup');
+  ('regular',    'A', true,  3, 'Reguler',                      'Regular'),
+  ('priority',   'B', false, 1, 'Prioritas (lansia, balita, disabilitas, ibu hamil)', 'Priority (elderly, under-5s, disabled, pregnant)'),
+  ('percepatan', 'C', true,  2, 'Percepatan (selesai hari yang sama)', 'Same-day (percepatan)'),
+  ('pickup',     'P', false, 4, 'Pengambilan paspor',           'Passport pickup');
 
 CREATE TABLE passport.tariff (
   item           text     NOT NULL,

@@ -71,10 +71,11 @@ CREATE TYPE passport.booking AS (
   lane               text,
   service            text,
   status             text,
-  duplicate          boolean
+  duplicate          boolean,
+  ticket             text
 );
 COMMENT ON TYPE passport.booking IS
-  'Answer of reserve, reschedule, cancel and check_in: the reservation number with the local date and time at the office. duplicate is true when a retried request was answered from its idempotency key.';
+  'Answer of reserve, reschedule, cancel and check_in: the reservation number with the local date and time at the office. duplicate is true when a retried request was answered from its idempotency key; ticket is the queue ticket a check-in issued.';
 
 CREATE FUNCTION passport.reserve(office_code text, service text, lane text,
                                  visit_date date, nik text, full_name text,
@@ -116,16 +117,17 @@ CREATE FUNCTION passport.check_in(reservation_number text, office_code text DEFA
   LANGUAGE C VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION passport.check_in(text, text) IS
-  'Checks a reservation in at the office within its window (passport.checkin_early before to passport.checkin_late after the slot start).';
+  'Checks a reservation in at the office within its window (passport.checkin_early before to passport.checkin_late after the slot start) and issues its queue ticket in the reservation''s lane. Checking in twice answers the same ticket.';
 
 CREATE FUNCTION passport.sweep(office_code text DEFAULT NULL)
   RETURNS TABLE (office_code text, no_shows integer, billings_expired integer,
-                 forfeited integer, uncollected integer, cooldowns_cleared integer)
+                 forfeited integer, uncollected integer, messages integer,
+                 cooldowns_cleared integer)
   AS 'MODULE_PATHNAME', 'passport_sweep'
   LANGUAGE C VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION passport.sweep(text) IS
-  'Marks reservations of days that have ended (office local time) as no_show and starts their cooldown; expires unpaid billings (application payment_expired), forfeits applications with documents missing past 7 days, marks passports not collected within 30 days; clears expired cooldowns. Every application move gets its history row. Safe to run concurrently and repeatedly, per office or for all.';
+  'Marks reservations of days that have ended (office local time) as no_show and starts their cooldown; expires unpaid billings (application payment_expired), forfeits applications with documents missing past 7 days, marks passports not collected within 30 days; clears expired cooldowns. Every application move gets its history row. Queues the messages those moves cause and the reminders (visit tomorrow, billing about to expire, pickup deadline within 3 days), each once. Safe to run concurrently and repeatedly, per office or for all.';
 
 CREATE FUNCTION passport.find_reservation(reservation_number text, sender text DEFAULT NULL,
                                           birth_date date DEFAULT NULL)
@@ -139,7 +141,9 @@ DECLARE
   result passport.booking;
 BEGIN
   SELECT r.code, o.code, r.local_date, (r.starts_at AT TIME ZONE o.time_zone)::time,
-         (r.ends_at AT TIME ZONE o.time_zone)::time, r.lane, r.service, r.status, false
+         (r.ends_at AT TIME ZONE o.time_zone)::time, r.lane, r.service, r.status, false,
+         (SELECT t.code FROM passport.queue_ticket t
+           WHERE t.office_id = r.office_id AND t.reservation_code = r.code)
     INTO result
     FROM passport.reservation r JOIN passport.office o ON o.office_id = r.office_id
    WHERE r.office_id = office_ AND r.code = code_

@@ -34,6 +34,12 @@ CREATE POLICY application_event_by_office ON passport.application_event
 ALTER TABLE passport.billing ENABLE ROW LEVEL SECURITY;
 CREATE POLICY billing_by_office ON passport.billing
   USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
+ALTER TABLE passport.queue_ticket ENABLE ROW LEVEL SECURITY;
+CREATE POLICY queue_ticket_by_office ON passport.queue_ticket
+  USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
+ALTER TABLE passport.outbox ENABLE ROW LEVEL SECURITY;
+CREATE POLICY outbox_by_office ON passport.outbox
+  USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
 ALTER TABLE passport.slot ENABLE ROW LEVEL SECURITY;
 CREATE POLICY slot_by_office ON passport.slot
   USING (office_id = (SELECT passport.current_office_id()) OR (SELECT passport.is_admin()));
@@ -70,8 +76,13 @@ BEGIN
     passport.tariff_amount(text, text, integer, date),
     passport.billing_amount(text, text, integer, boolean, boolean, date),
     passport.application_status(text, text, date, text),
-    passport.confirm_payment(text, bigint, text, timestamptz)
+    passport.confirm_payment(text, bigint, text, timestamptz),
+    passport.claim_messages(text, integer, text, interval),
+    passport.ack_message(bigint, bigint),
+    passport.fail_message(bigint, bigint, text)
   TO passport_adapter;
+  -- waiting-room screens are adapters too: ticket codes and counters only
+  GRANT SELECT ON passport.queue_display TO passport_adapter;
 
   -- officers: their office's reservations (row-level security) and check-in
   GRANT EXECUTE ON FUNCTION
@@ -86,8 +97,15 @@ BEGIN
     passport.open_application(text, text, integer, boolean),
     passport.open_walk_in(text, text, text, text, text, date, text, text, integer, boolean),
     passport.transition(text, text, text, integer, text, text),
-    passport.application_status(text, text, date, text)
+    passport.application_status(text, text, date, text),
+    passport.walk_in_ticket(text, text),
+    passport.pickup_ticket(text),
+    passport.call_next(text, text, text[]),
+    passport.recall(text, text),
+    passport.start_service(text, text),
+    passport.finish_service(text, text)
   TO passport_officer;
+  GRANT SELECT ON passport.queue_ticket, passport.queue_display TO passport_officer;
   GRANT SELECT ON passport.office, passport.lane, passport.service, passport.passport_kind,
                   passport.reservation, passport.slot, passport.application,
                   passport.application_event, passport.billing, passport.transition,
@@ -97,7 +115,8 @@ BEGIN
   -- reporters: aggregates only, never NIK or phone
   GRANT SELECT ON passport.office, passport.lane, passport.service, passport.passport_kind,
                   passport.tariff, passport.holiday, passport.capacity_overview,
-                  passport.transition, passport.application_status, passport.status_text
+                  passport.transition, passport.application_status, passport.status_text,
+                  passport.queue_display
   TO passport_reporter;
 
   -- administrators: the catalog, through its functions
@@ -121,8 +140,18 @@ BEGIN
     passport.open_application(text, text, integer, boolean),
     passport.open_walk_in(text, text, text, text, text, date, text, text, integer, boolean),
     passport.transition(text, text, text, integer, text, text),
-    passport.application_status(text, text, date, text)
+    passport.application_status(text, text, date, text),
+    passport.walk_in_ticket(text, text),
+    passport.pickup_ticket(text),
+    passport.call_next(text, text, text[]),
+    passport.recall(text, text),
+    passport.start_service(text, text),
+    passport.finish_service(text, text),
+    passport.render_message(text, text, jsonb)
   TO passport_admin;
+  GRANT SELECT ON passport.queue_ticket, passport.queue_display, passport.outbox,
+                  passport.message_template TO passport_admin;
+  GRANT INSERT, UPDATE, DELETE ON passport.message_template TO passport_admin;
   GRANT SELECT ON passport.office, passport.lane, passport.service, passport.passport_kind,
                   passport.tariff, passport.capacity_rule, passport.holiday,
                   passport.office_closure, passport.slot, passport.reservation,
@@ -144,3 +173,4 @@ REVOKE ALL ON ALL TABLES IN SCHEMA passport FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA passport FROM PUBLIC;
 REVOKE ALL ON TYPE passport.booking FROM PUBLIC;
 REVOKE ALL ON TYPE passport.application_state FROM PUBLIC;
+REVOKE ALL ON TYPE passport.ticket FROM PUBLIC;

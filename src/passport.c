@@ -27,6 +27,8 @@ int			passport_reschedule_limit = 1;
 int			passport_reschedule_min_days = 1;
 int			passport_checkin_early_minutes = 60;
 int			passport_checkin_late_minutes = 30;
+int			passport_max_calls = 3;
+int			passport_outbox_max_attempts = 5;
 static char *passport_now_override = NULL;
 static char *passport_office = NULL;
 
@@ -99,6 +101,16 @@ _PG_init(void)
 							NULL,
 							&passport_checkin_late_minutes, 30, 0, 24 * 60,
 							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.max_calls",
+							"Calls of a queue ticket without arrival before it is marked missed.",
+							NULL,
+							&passport_max_calls, 3, 1, 20,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.outbox_max_attempts",
+							"Delivery attempts of an outbox message before it is dead.",
+							NULL,
+							&passport_outbox_max_attempts, 5, 1, 100,
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("passport");
 }
 

@@ -34,6 +34,8 @@
 #define ERRCODE_PP_BILLING_EXPIRED		MAKE_SQLSTATE('P','P','0','1','5')
 #define ERRCODE_PP_ALREADY_PAID			MAKE_SQLSTATE('P','P','0','1','6')
 #define ERRCODE_PP_RATE_LIMITED			MAKE_SQLSTATE('P','P','0','1','7')
+#define ERRCODE_PP_CONTINGENT_USED		MAKE_SQLSTATE('P','P','0','1','8')
+#define ERRCODE_PP_TICKET_STATE			MAKE_SQLSTATE('P','P','0','1','9')
 
 #define ERRCODE_PP_INVALID_RESNUM		MAKE_SQLSTATE('P','P','1','0','1')
 #define ERRCODE_PP_INVALID_NIK			MAKE_SQLSTATE('P','P','1','0','2')
@@ -52,6 +54,8 @@ extern int	passport_reschedule_limit;
 extern int	passport_reschedule_min_days;
 extern int	passport_checkin_early_minutes;
 extern int	passport_checkin_late_minutes;
+extern int	passport_max_calls;
+extern int	passport_outbox_max_attempts;
 
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);
@@ -65,6 +69,12 @@ extern Datum PassportGetDatum(int row, int col, bool *isnull);
 extern char *PassportGetText(int row, int col);
 extern void PassportConnect(void);
 extern void PassportFinish(void);
+
+/* queue (queue.c) */
+extern int64 IssueTicket(int64 office_id, const char *lane, const char *source,
+						 const char *reservation_code, const char *application_number,
+						 bool has_appointment, TimestampTz appointment_at, TimestampTz now,
+						 int contingent, char **code);
 
 /* identifiers (ids.c) */
 extern char *IssueReservationNumber(int64 office_id);

@@ -74,6 +74,7 @@ typedef struct BookingOut
 	char	   *service;
 	char	   *status;
 	bool		duplicate;
+	char	   *ticket;			/* queue ticket of a check-in, or NULL */
 } BookingOut;
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -175,8 +176,8 @@ static Datum
 BuildBooking(FunctionCallInfo fcinfo, const BookingOut *out)
 {
 	TupleDesc	tupdesc;
-	Datum		values[9];
-	bool		nulls[9] = {false, false, false, false, false, false, false, false, false};
+	Datum		values[10];
+	bool		nulls[10] = {false, false, false, false, false, false, false, false, false, false};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -189,6 +190,8 @@ BuildBooking(FunctionCallInfo fcinfo, const BookingOut *out)
 	values[6] = CStringGetTextDatum(out->service);
 	values[7] = CStringGetTextDatum(out->status);
 	values[8] = BoolGetDatum(out->duplicate);
+	values[9] = out->ticket ? CStringGetTextDatum(out->ticket) : (Datum) 0;
+	nulls[9] = out->ticket == NULL;
 	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
 }
 
@@ -378,6 +381,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 		probe->dup.service = CopyOut(cxt, PassportGetText(0, 17));
 		probe->dup.status = CopyOut(cxt, PassportGetText(0, 18));
 		probe->dup.duplicate = true;
+		probe->dup.ticket = NULL;
 	}
 	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, 20, &isnull));
 	probe->free_exists = DatumGetBool(PassportGetDatum(0, 21, &isnull));
@@ -468,8 +472,9 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
  * others (SKIP LOCKED) or, as a last resort, waiting for the first one.
  *
  * Each comes with two tails: ALLOC_RETURN only takes the place (reschedule);
- * ALLOC_INSERT takes the place and inserts the reservation in the same
- * statement, so that a counter row is held only from there to the commit.
+ * ALLOC_INSERT takes the place, inserts the reservation and queues its
+ * confirmation message in the same statement, so that a counter row is held
+ * only from there to the commit.
  */
 #define ALLOC_FAST \
 	"WITH s AS ( " \
@@ -502,13 +507,23 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 #define ALLOC_RETURN ALLOC_UPDATE
 
 #define ALLOC_INSERT \
-	", u AS (" ALLOC_UPDATE ") " \
-	"INSERT INTO passport.reservation (office_id, code, slot_id, shard, lane, " \
-	"  service, local_date, starts_at, ends_at, status, nik, full_name, " \
-	"  birth_date, phone, channel, sender, idempotency_key, created_at, status_at) " \
-	"SELECT $1, $8, u.slot_id, u.shard, $2, $9, u.local_date, u.starts_at, u.ends_at, " \
-	"       'booked', $10, $11, $12, $13, $14, $15, $16, $5, $5 FROM u " \
-	"RETURNING slot_id, shard, local_date, starts_at, ends_at"
+	", u AS (" ALLOC_UPDATE "), " \
+	"r AS ( " \
+	"  INSERT INTO passport.reservation (office_id, code, slot_id, shard, lane, " \
+	"    service, local_date, starts_at, ends_at, status, nik, full_name, " \
+	"    birth_date, phone, channel, sender, idempotency_key, created_at, status_at) " \
+	"  SELECT $1, $8, u.slot_id, u.shard, $2, $9, u.local_date, u.starts_at, u.ends_at, " \
+	"         'booked', $10, $11, $12, $13, $14, $15, $16, $5, $5 FROM u " \
+	"  RETURNING slot_id, shard, local_date, starts_at, ends_at), " \
+	"m AS ( " \
+	"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, " \
+	"    available_at, created_at) " \
+	"  SELECT $1, $14, $15, 'reservation_confirmed', " \
+	"         jsonb_build_object('reservation_number', $8, 'office', o.name, 'date', r.local_date, " \
+	"                            'time', to_char(r.starts_at AT TIME ZONE o.time_zone, 'HH24:MI')), " \
+	"         $5, $5 " \
+	"    FROM r JOIN passport.office o ON o.office_id = $1 WHERE $15 IS NOT NULL) " \
+	"SELECT slot_id, shard, local_date, starts_at, ends_at FROM r"
 
 /* The reservation a booking inserts together with its place. */
 typedef struct NewReservation
@@ -864,6 +879,7 @@ IdempotentAnswer(const OfficeCall *oc, const char *channel, const char *key,
 	out->service = CopyOut(cxt, PassportGetText(0, 6));
 	out->status = CopyOut(cxt, PassportGetText(0, 7));
 	out->duplicate = true;
+	out->ticket = NULL;
 	return true;
 }
 
@@ -972,6 +988,7 @@ RowToBooking(const ReservationRow *row, MemoryContext cxt, BookingOut *out)
 	out->service = CopyOut(cxt, row->service);
 	out->status = CopyOut(cxt, row->status);
 	out->duplicate = false;
+	out->ticket = NULL;
 }
 
 /* NotActive raises PP007 for a reservation that is no longer booked. */
@@ -1126,6 +1143,7 @@ passport_reserve(PG_FUNCTION_ARGS)
 	out.service = CopyOut(cxt, service);
 	out.status = CopyOut(cxt, "booked");
 	out.duplicate = false;
+	out.ticket = NULL;
 	PassportFinish();
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
@@ -1300,6 +1318,7 @@ passport_check_in(PG_FUNCTION_ARGS)
 	TimestampTz closes;
 	ReservationRow row;
 	BookingOut	out;
+	char	   *ticket;
 
 	RequireText(typed, "reservation_number");
 	PassportConnect();
@@ -1311,7 +1330,19 @@ passport_check_in(PG_FUNCTION_ARGS)
 				 errdetail("Reservation %s is for another office.", row.code)));
 	if (strcmp(row.status, "checked_in") == 0)
 	{
+		static SPIPlanPtr ticket_plan = NULL;
+		static const Oid ticket_types[2] = {INT8OID, TEXTOID};
+		Datum		tvalues[2];
+
 		RowToBooking(&row, cxt, &out);
+		tvalues[0] = Int64GetDatum(row.office_id);
+		tvalues[1] = CStringGetTextDatum(row.code);
+		if (PassportExecute(PassportPrepare(&ticket_plan,
+											"SELECT t.code FROM passport.queue_ticket t "
+											" WHERE t.office_id = $1 AND t.reservation_code = $2",
+											2, ticket_types),
+							tvalues, NULL, false, 1) == 1)
+			out.ticket = CopyOut(cxt, PassportGetText(0, 1));
 		PassportFinish();
 		PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 	}
@@ -1343,9 +1374,12 @@ passport_check_in(PG_FUNCTION_ARGS)
 	}
 	EndNik(row.nik, row.code, false, now);
 	ReleaseSender(row.sender);
+	IssueTicket(row.office_id, row.lane, "check_in", row.code, NULL, true, row.starts_at,
+				now, -1, &ticket);
 
 	row.status = "checked_in";
 	RowToBooking(&row, cxt, &out);
+	out.ticket = CopyOut(cxt, ticket);
 	PassportFinish();
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
@@ -1357,7 +1391,10 @@ PG_FUNCTION_INFO_V1(passport_sweep);
  * starting their NIK cooldown, and clears expired cooldowns; it expires
  * unpaid billings (their applications become payment_expired), forfeits
  * applications whose missing documents were not completed in time, and
- * marks passports not collected within 30 days, each with a history row.  Each office
+ * marks passports not collected within 30 days, each with a history row;
+ * it queues the messages these moves cause, and reminders: the visit
+ * tomorrow, a billing about to expire, a pickup deadline within 3 days
+ * (each once, by its dedupe key).  Each office
  * is one set of statements filtered by office; concurrent sweeps and
  * check-ins meet on the reservation rows (status = 'booked' is rechecked
  * after any lock wait), so nothing is counted twice.
@@ -1373,6 +1410,7 @@ passport_sweep(PG_FUNCTION_ARGS)
 	static SPIPlanPtr sweep_plan = NULL;
 	static SPIPlanPtr clear_plan = NULL;
 	static SPIPlanPtr app_plan = NULL;
+	static SPIPlanPtr notice_plan = NULL;
 	static const Oid office_types[2] = {TEXTOID, TIMESTAMPTZOID};
 	static const Oid sweep_types[4] = {INT8OID, DATEOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	static const Oid clear_types[1] = {TIMESTAMPTZOID};
@@ -1423,8 +1461,9 @@ passport_sweep(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < n; i++)
 	{
-		Datum		out[6];
-		bool		outnull[6] = {false, false, false, false, false, false};
+		Datum		out[7];
+		bool		outnull[7] = {false, false, false, false, false, false, false};
+		int32		messages;
 		bool		isnull;
 		int			marked;
 
@@ -1483,9 +1522,23 @@ passport_sweep(PG_FUNCTION_ARGS)
 										"                 'documents not completed within 7 days' FROM ff "
 										"          UNION ALL SELECT uc.application_number, uc.version, 'ready', 'uncollected', "
 										"                 'not collected within 30 days' FROM uc) x "
+										"  RETURNING 1), "
+										"msg AS ( "
+										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
+										"    available_at, created_at) "
+										"  SELECT $1, CASE WHEN coalesce(a.sender, a.phone) LIKE '+%' THEN 'whatsapp' ELSE 'app' END, "
+										"         coalesce(a.sender, a.phone), 'status_' || x.t, "
+										"         jsonb_build_object('application_number', a.application_number, 'office', o.name), $3, $3 "
+										"    FROM (SELECT pe.application_number, 'payment_expired' AS t FROM pe "
+										"          UNION ALL SELECT ff.application_number, 'forfeited' FROM ff "
+										"          UNION ALL SELECT uc.application_number, 'uncollected' FROM uc) x "
+										"    JOIN passport.application a ON a.office_id = $1 AND a.application_number = x.application_number "
+										"    JOIN passport.office o ON o.office_id = $1 "
+										"   WHERE coalesce(a.sender, a.phone) IS NOT NULL "
 										"  RETURNING 1) "
 										"SELECT (SELECT count(*) FROM exp)::integer, (SELECT count(*) FROM ff)::integer, "
-										"       (SELECT count(*) FROM uc)::integer, (SELECT count(*) FROM ev)::integer",
+										"       (SELECT count(*) FROM uc)::integer, (SELECT count(*) FROM ev)::integer, "
+										"       (SELECT count(*) FROM msg)::integer",
 										4, sweep_types),
 						values, NULL, false, 0);
 		out[0] = CStringGetTextDatum(codes[i]);
@@ -1493,7 +1546,59 @@ passport_sweep(PG_FUNCTION_ARGS)
 		out[2] = PassportGetDatum(0, 1, &isnull);
 		out[3] = PassportGetDatum(0, 2, &isnull);
 		out[4] = PassportGetDatum(0, 3, &isnull);
-		out[5] = Int32GetDatum(i == 0 ? cleared : 0);
+		messages = DatumGetInt32(PassportGetDatum(0, 5, &isnull));
+
+		/* reminders: the visit tomorrow, a billing about to expire, a pickup deadline */
+		PassportExecute(PassportPrepare(&notice_plan,
+										"WITH rem AS ( "
+										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
+										"    dedupe_key, available_at, created_at) "
+										"  SELECT r.office_id, r.channel, r.sender, 'visit_reminder', "
+										"         jsonb_build_object('reservation_number', r.code, 'office', o.name, "
+										"           'date', r.local_date, 'time', to_char(r.starts_at AT TIME ZONE o.time_zone, 'HH24:MI')), "
+										"         'reminder:' || r.code || ':' || r.local_date, $3, $3 "
+										"    FROM passport.reservation r JOIN passport.office o ON o.office_id = r.office_id "
+										"   WHERE r.office_id = $1 AND r.status = 'booked' AND r.local_date = $2 + 1 "
+										"     AND r.sender IS NOT NULL "
+										"  ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
+										"  RETURNING 1), "
+										"bil AS ( "
+										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
+										"    dedupe_key, available_at, created_at) "
+										"  SELECT b.office_id, CASE WHEN coalesce(a.sender, a.phone) LIKE '+%' THEN 'whatsapp' ELSE 'app' END, "
+										"         coalesce(a.sender, a.phone), 'billing_expiring', "
+										"         jsonb_build_object('billing_code', b.billing_code, 'amount', to_char(b.amount, 'FM999G999G999'), "
+										"           'expires_at', to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI')), "
+										"         'billing_expiring:' || b.billing_code, $3, $3 "
+										"    FROM passport.billing b "
+										"    JOIN passport.application a ON a.office_id = b.office_id AND a.application_number = b.application_number "
+										"    JOIN passport.office o ON o.office_id = b.office_id "
+										"   WHERE b.office_id = $1 AND b.status = 'open' AND b.expires_at > $3 "
+										"     AND b.expires_at <= $3 + CASE WHEN b.expires_at - b.issued_at <= interval '2 hours' "
+										"                                   THEN interval '30 minutes' ELSE interval '1 day' END "
+										"     AND coalesce(a.sender, a.phone) IS NOT NULL "
+										"  ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
+										"  RETURNING 1), "
+										"pk AS ( "
+										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
+										"    dedupe_key, available_at, created_at) "
+										"  SELECT a.office_id, CASE WHEN coalesce(a.sender, a.phone) LIKE '+%' THEN 'whatsapp' ELSE 'app' END, "
+										"         coalesce(a.sender, a.phone), 'pickup_deadline', "
+										"         jsonb_build_object('application_number', a.application_number, 'office', o.name, "
+										"           'pickup_until', a.pickup_until), "
+										"         'pickup_deadline:' || a.application_number, $3, $3 "
+										"    FROM passport.application a JOIN passport.office o ON o.office_id = a.office_id "
+										"   WHERE a.office_id = $1 AND a.status = 'ready' AND a.pickup_until <= $2 + 3 "
+										"     AND coalesce(a.sender, a.phone) IS NOT NULL "
+										"  ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
+										"  RETURNING 1) "
+										"SELECT ((SELECT count(*) FROM rem) + (SELECT count(*) FROM bil) "
+										"        + (SELECT count(*) FROM pk))::integer",
+										4, sweep_types),
+						values, NULL, false, 0);
+		messages += DatumGetInt32(PassportGetDatum(0, 1, &isnull));
+		out[5] = Int32GetDatum(messages);
+		out[6] = Int32GetDatum(i == 0 ? cleared : 0);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
 	}
 	PassportFinish();

@@ -350,6 +350,53 @@ PromisedReadyOn(const AppRow *row)
 }
 
 /*
+ * QueueStatusMessage writes the outbox row an applicant gets for a move
+ * (nothing for moves they need not hear about, or without a recipient).
+ */
+static void
+QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[4] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[4];
+	const char *template;
+
+	if (strcmp(to, "awaiting_payment") == 0)
+		template = "billing_issued";
+	else if (strcmp(to, "ready") == 0)
+		template = "passport_ready";
+	else if (strcmp(to, "incomplete") == 0 || strcmp(to, "approved") == 0 ||
+			 strcmp(to, "rejected") == 0 || strcmp(to, "cancelled") == 0)
+		template = psprintf("status_%s", to);
+	else
+		return;
+	values[0] = Int64GetDatum(row->office_id);
+	values[1] = CStringGetTextDatum(row->number);
+	values[2] = CStringGetTextDatum(template);
+	values[3] = TimestampTzGetDatum(now);
+	PassportExecute(PassportPrepare(&plan,
+									"INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
+									"  available_at, created_at) "
+									"SELECT a.office_id, CASE WHEN coalesce(a.sender, a.phone) LIKE '+%' THEN 'whatsapp' ELSE 'app' END, "
+									"       coalesce(a.sender, a.phone), $3, "
+									"       jsonb_strip_nulls(jsonb_build_object( "
+									"         'application_number', a.application_number, 'office', o.name, "
+									"         'promised_ready_on', a.promised_ready_on, 'pickup_until', a.pickup_until, "
+									"         'billing_code', b.billing_code, 'amount', to_char(b.amount, 'FM999G999G999'), "
+									"         'expires_at', to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI'))), "
+									"       $4, $4 "
+									"  FROM passport.application a "
+									"  JOIN passport.office o ON o.office_id = a.office_id "
+									"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at FROM passport.billing x "
+									"                      WHERE x.office_id = a.office_id AND x.application_number = a.application_number "
+									"                        AND x.status = 'open' LIMIT 1) b ON true "
+									" WHERE a.office_id = $1 AND a.application_number = $2 "
+									"   AND coalesce(a.sender, a.phone) IS NOT NULL",
+									4, types),
+					values, NULL, false, 0);
+}
+
+/*
  * ApplyMove performs a move whose rule and caller were checked: the guards,
  * the side effects, the compare-and-set update and one history row.
  */
@@ -435,6 +482,7 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 					values, nulls, false, 0);
 	row->status = pstrdup(to);
 	row->version++;
+	QueueStatusMessage(row, to, now);
 }
 
 /* CheckPassportChoice validates kind and validity against the tariff of today. */

@@ -1,0 +1,552 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.c
+ *	  The on-site queue: tickets for check-ins, walk-ins and pickups, their
+ *	  daily numbering per lane, counters calling the next ticket, recall,
+ *	  start and end of service.
+ *
+ * Numbering takes the lane's counter row for the office's local day
+ * (INSERT ... ON CONFLICT DO UPDATE), which also serialises the walk-in
+ * contingent check of that lane.  Calling the next ticket locks it with
+ * FOR UPDATE SKIP LOCKED inside a materialised CTE, so two counters never
+ * get the same ticket and neither waits for the other.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "commands/sequence.h"
+#include "passport.h"
+
+/* ArgText returns a text argument as a C string, or NULL when SQL NULL. */
+static char *
+ArgText(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_ARGISNULL(n))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/* An office as the queue functions read it. */
+typedef struct QueueOffice
+{
+	int64		office_id;
+	char	   *code;
+	DateADT		today;
+} QueueOffice;
+
+/* LoadQueueOffice reads an office by code with its local date; PP011 if unknown. */
+static void
+LoadQueueOffice(const char *office_code, TimestampTz now, QueueOffice *qo)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		values[2];
+	bool		isnull;
+
+	if (office_code == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("office_code is required")));
+	values[0] = CStringGetTextDatum(office_code);
+	values[1] = TimestampTzGetDatum(now);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT o.office_id, o.code, ($2 AT TIME ZONE o.time_zone)::date "
+										"  FROM passport.office o WHERE o.code = upper($1) AND o.active",
+										2, types),
+						values, NULL, false, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+				 errmsg("unknown office \"%s\"", office_code),
+				 errdetail("No active office has this code.")));
+	qo->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	qo->code = PassportGetText(0, 2);
+	qo->today = DatumGetDateADT(PassportGetDatum(0, 3, &isnull));
+}
+
+/*
+ * IssueTicket numbers and inserts a ticket in a lane for the office's local
+ * day.  With a contingent >= 0, walk-in tickets of that lane and day are
+ * limited to it (PP018).  Returns the ticket id; *code gets "A-001".
+ */
+int64
+IssueTicket(int64 office_id, const char *lane, const char *source,
+			const char *reservation_code, const char *application_number,
+			bool has_appointment, TimestampTz appointment_at, TimestampTz now,
+			int contingent, char **code)
+{
+	static SPIPlanPtr number_plan = NULL;
+	static SPIPlanPtr count_plan = NULL;
+	static SPIPlanPtr insert_plan = NULL;
+	static const Oid number_types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+	static const Oid count_types[3] = {INT8OID, DATEOID, TEXTOID};
+	static const Oid insert_types[11] = {INT8OID, INT8OID, DATEOID, TEXTOID, INT4OID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[11];
+	char		nulls[11];
+	bool		isnull;
+	int32		number;
+	DateADT		day;
+	char	   *prefix;
+	int64		ticket_id;
+
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(lane);
+	values[2] = TimestampTzGetDatum(now);
+	PassportExecute(PassportPrepare(&number_plan,
+									"WITH d AS (SELECT ($3 AT TIME ZONE o.time_zone)::date AS day "
+									"             FROM passport.office o WHERE o.office_id = $1) "
+									"INSERT INTO passport.queue_counter AS q (office_id, local_date, lane, last_number) "
+									"SELECT $1, d.day, $2, 1 FROM d "
+									"ON CONFLICT ON CONSTRAINT queue_counter_pkey "
+									"DO UPDATE SET last_number = q.last_number + 1 "
+									"RETURNING q.last_number, q.local_date, "
+									"          (SELECT l.prefix FROM passport.lane l WHERE l.lane_code = $2)",
+									3, number_types),
+					values, NULL, false, 0);
+	number = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
+	day = DatumGetDateADT(PassportGetDatum(0, 2, &isnull));
+	prefix = PassportGetText(0, 3);
+
+	if (contingent >= 0)
+	{
+		int64		used;
+
+		values[0] = Int64GetDatum(office_id);
+		values[1] = DateADTGetDatum(day);
+		values[2] = CStringGetTextDatum(lane);
+		PassportExecute(PassportPrepare(&count_plan,
+										"SELECT count(*) FROM passport.queue_ticket t "
+										" WHERE t.office_id = $1 AND t.local_date = $2 AND t.lane = $3 "
+										"   AND t.source = 'walk_in'",
+										3, count_types),
+						values, NULL, false, 1);
+		used = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+		if (used >= contingent)
+			ereport(ERROR,
+					(errcode(ERRCODE_PP_CONTINGENT_USED),
+					 errmsg("no walk-in place left today in lane \"%s\"", lane),
+					 errdetail("The lane takes %d walk-in(s) today and all are given.", contingent),
+					 errhint("Book online for another day.")));
+	}
+
+	*code = psprintf("%s-%03d", prefix, number);
+	ticket_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
+												  ObjectIdGetDatum(get_relname_relid("ticket_id_seq",
+																					 get_namespace_oid("passport", false)))));
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(office_id);
+	values[1] = Int64GetDatum(ticket_id);
+	values[2] = DateADTGetDatum(day);
+	values[3] = CStringGetTextDatum(lane);
+	values[4] = Int32GetDatum(number);
+	values[5] = CStringGetTextDatum(*code);
+	values[6] = CStringGetTextDatum(source);
+	values[7] = reservation_code ? CStringGetTextDatum(reservation_code) : (Datum) 0;
+	nulls[7] = reservation_code ? ' ' : 'n';
+	values[8] = application_number ? CStringGetTextDatum(application_number) : (Datum) 0;
+	nulls[8] = application_number ? ' ' : 'n';
+	values[9] = TimestampTzGetDatum(appointment_at);
+	nulls[9] = has_appointment ? ' ' : 'n';
+	values[10] = TimestampTzGetDatum(now);
+	PassportExecute(PassportPrepare(&insert_plan,
+									"INSERT INTO passport.queue_ticket (office_id, ticket_id, local_date, "
+									"  lane, number, code, source, reservation_code, application_number, "
+									"  appointment_at, issued_at) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+									11, insert_types),
+					values, nulls, false, 0);
+	return ticket_id;
+}
+
+/* TicketDatum forms the passport.ticket answer of a ticket. */
+static Datum
+TicketDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id, int64 ticket_id)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[2] = {INT8OID, INT8OID};
+	Datum		args[2];
+	Datum		values[9];
+	bool		nulls[9];
+	TupleDesc	tupdesc;
+	TupleDesc	spidesc;
+	MemoryContext old;
+	HeapTuple	tuple;
+	int			i;
+
+	args[0] = Int64GetDatum(office_id);
+	args[1] = Int64GetDatum(ticket_id);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT t.code, o.code, t.lane, t.status, t.calls, t.counter, "
+										"       t.appointment_at, t.issued_at, "
+										"       (SELECT count(*) FROM passport.queue_ticket w "
+										"         WHERE w.office_id = t.office_id AND w.local_date = t.local_date "
+										"           AND w.lane = t.lane AND w.status = 'waiting' "
+										"           AND (coalesce(w.appointment_at, w.issued_at), w.ticket_id) "
+										"             < (coalesce(t.appointment_at, t.issued_at), t.ticket_id))::integer "
+										"  FROM passport.queue_ticket t JOIN passport.office o ON o.office_id = t.office_id "
+										" WHERE t.office_id = $1 AND t.ticket_id = $2",
+										2, types),
+						args, NULL, false, 1) != 1)
+		elog(ERROR, "ticket %lld vanished", (long long) ticket_id);
+	spidesc = SPI_tuptable->tupdesc;
+	old = MemoryContextSwitchTo(cxt);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	for (i = 0; i < 9; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(spidesc, i);
+		Datum		v = SPI_getbinval(SPI_tuptable->vals[0], spidesc, i + 1, &nulls[i]);
+
+		values[i] = nulls[i] ? (Datum) 0 : datumCopy(v, att->attbyval, att->attlen);
+	}
+	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls);
+	MemoryContextSwitchTo(old);
+	return HeapTupleGetDatum(tuple);
+}
+
+/* CanonicalTicket turns typed "a17", "A-017", "a 17" into "A-017", or raises 22023. */
+static char *
+CanonicalTicket(const char *typed)
+{
+	const char *p = typed;
+	char		letter;
+	long		number = 0;
+	int			digits = 0;
+
+	while (*p == ' ')
+		p++;
+	letter = pg_toupper((unsigned char) *p);
+	if (letter < 'A' || letter > 'Z')
+		goto bad;
+	p++;
+	while (*p == ' ' || *p == '-')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++)
+	{
+		number = number * 10 + (*p - '0');
+		if (++digits > 6)
+			goto bad;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p != '\0' || digits == 0 || number == 0)
+		goto bad;
+	return psprintf("%c-%03ld", letter, number);
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid ticket \"%s\"", typed),
+			 errdetail("A ticket is a lane letter and a number, such as A-017.")));
+	return NULL;
+}
+
+/* LockTicket finds today's ticket by code and locks it; PP006 if none. */
+static void
+LockTicket(const QueueOffice *qo, const char *typed, int64 *ticket_id, char **status,
+		   int32 *calls)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, DATEOID, TEXTOID};
+	Datum		values[3];
+	bool		isnull;
+	char	   *code = CanonicalTicket(typed);
+
+	values[0] = Int64GetDatum(qo->office_id);
+	values[1] = DateADTGetDatum(qo->today);
+	values[2] = CStringGetTextDatum(code);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT t.ticket_id, t.status, t.calls FROM passport.queue_ticket t "
+										" WHERE t.office_id = $1 AND t.local_date = $2 AND t.code = $3 FOR UPDATE",
+										3, types),
+						values, NULL, false, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_FOUND),
+				 errmsg("ticket %s not found", code),
+				 errdetail("Office \"%s\" has issued no ticket %s today.", qo->code, code)));
+	*ticket_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	*status = PassportGetText(0, 2);
+	*calls = DatumGetInt32(PassportGetDatum(0, 3, &isnull));
+}
+
+/* TicketState raises PP019 for a ticket in the wrong state. */
+static void
+TicketState(const char *code, const char *status, const char *needed)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_TICKET_STATE),
+			 errmsg("the ticket is %s", status),
+			 errdetail("Ticket %s must be %s for this.", code, needed)));
+}
+
+/* SetTicket updates a ticket's status with the time column of that step. */
+static void
+SetTicket(int64 office_id, int64 ticket_id, const char *status, TimestampTz now)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[4] = {INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[4];
+
+	values[0] = Int64GetDatum(office_id);
+	values[1] = Int64GetDatum(ticket_id);
+	values[2] = CStringGetTextDatum(status);
+	values[3] = TimestampTzGetDatum(now);
+	PassportExecute(PassportPrepare(&plan,
+									"UPDATE passport.queue_ticket t SET status = $3, "
+									"       calls = t.calls + CASE WHEN $3 = 'called' THEN 1 ELSE 0 END, "
+									"       called_at = CASE WHEN $3 = 'called' THEN $4 ELSE t.called_at END, "
+									"       served_at = CASE WHEN $3 = 'serving' THEN $4 ELSE t.served_at END, "
+									"       done_at = CASE WHEN $3 IN ('done', 'missed') THEN $4 ELSE t.done_at END "
+									" WHERE t.office_id = $1 AND t.ticket_id = $2",
+									4, types),
+					values, NULL, false, 0);
+}
+
+PG_FUNCTION_INFO_V1(passport_walk_in_ticket);
+
+/* passport_walk_in_ticket issues a walk-in ticket within the lane's contingent. */
+Datum
+passport_walk_in_ticket(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *office_code = ArgText(fcinfo, 0);
+	char	   *lane = ArgText(fcinfo, 1);
+	TimestampTz now = PassportNow();
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, TEXTOID, DATEOID};
+	Datum		values[3];
+	bool		isnull;
+	QueueOffice qo;
+	int64		contingent;
+	int64		ticket_id;
+	char	   *code;
+	Datum		result;
+
+	if (lane == NULL || (strcmp(lane, "priority") != 0 && strcmp(lane, "percepatan") != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_BOOKABLE),
+				 errmsg("lane \"%s\" takes no walk-ins", lane ? lane : ""),
+				 errhint("Walk-ins are served in the priority and percepatan lanes; the regular lane needs a reservation.")));
+	PassportConnect();
+	LoadQueueOffice(office_code, now, &qo);
+	values[0] = Int64GetDatum(qo.office_id);
+	values[1] = CStringGetTextDatum(lane);
+	values[2] = DateADTGetDatum(qo.today);
+	PassportExecute(PassportPrepare(&plan,
+									"SELECT coalesce(sum(s.capacity - s.booked), 0)::bigint FROM passport.slot s "
+									" WHERE s.office_id = $1 AND s.lane = $2 AND s.local_date = $3 "
+									"   AND s.opens_at <> 'infinity'",
+									3, types),
+					values, NULL, false, 1);
+	contingent = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	ticket_id = IssueTicket(qo.office_id, lane, "walk_in", NULL, NULL, false, 0, now,
+							(int) Min(contingent, INT_MAX), &code);
+	result = TicketDatum(fcinfo, cxt, qo.office_id, ticket_id);
+	PassportFinish();
+	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(passport_pickup_ticket);
+
+/* passport_pickup_ticket issues (once a day) a pickup ticket for a ready passport. */
+Datum
+passport_pickup_ticket(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *typed = ArgText(fcinfo, 0);
+	TimestampTz now = PassportNow();
+	static SPIPlanPtr app_plan = NULL;
+	static SPIPlanPtr old_plan = NULL;
+	static const Oid types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[3];
+	bool		isnull;
+	char	   *digits;
+	int64		office_id;
+	int64		ticket_id;
+	char	   *status;
+	char	   *code;
+	Datum		result;
+
+	if (typed == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("application_number is required")));
+	digits = CanonicalApplicationNumber(typed);
+	office_id = ApplicationNumberOffice(digits);
+	PassportConnect();
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(digits);
+	values[2] = TimestampTzGetDatum(now);
+	if (office_id == 0 ||
+		PassportExecute(PassportPrepare(&app_plan,
+										"SELECT a.status FROM passport.application a "
+										" WHERE a.office_id = $1 AND a.application_number = $2 FOR UPDATE",
+										3, types),
+						values, NULL, false, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_FOUND),
+				 errmsg("application not found"),
+				 errdetail("No application has the number %s.", digits)));
+	status = PassportGetText(0, 1);
+	if (strcmp(status, "ready") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_ACTIVE),
+				 errmsg("the application is %s", status),
+				 errdetail("A pickup ticket is issued for a passport that is ready.")));
+	if (PassportExecute(PassportPrepare(&old_plan,
+										"SELECT t.ticket_id FROM passport.queue_ticket t "
+										"  JOIN passport.office o ON o.office_id = t.office_id "
+										" WHERE t.office_id = $1 AND t.application_number = $2 AND t.source = 'pickup' "
+										"   AND t.local_date = ($3 AT TIME ZONE o.time_zone)::date",
+										3, types),
+						values, NULL, false, 1) == 1)
+		ticket_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	else
+		ticket_id = IssueTicket(office_id, "pickup", "pickup", NULL, digits, false, 0, now, -1, &code);
+	result = TicketDatum(fcinfo, cxt, office_id, ticket_id);
+	PassportFinish();
+	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(passport_call_next);
+
+/* passport_call_next gives a counter the next waiting ticket, or NULL. */
+Datum
+passport_call_next(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *office_code = ArgText(fcinfo, 0);
+	char	   *counter = ArgText(fcinfo, 1);
+	TimestampTz now = PassportNow();
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[5] = {INT8OID, DATEOID, TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	QueueOffice qo;
+	int64		ticket_id;
+	Datum		result;
+
+	if (counter == NULL || counter[0] == '\0' || strlen(counter) > 20)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a counter is named by 1 to 20 characters")));
+	PassportConnect();
+	LoadQueueOffice(office_code, now, &qo);
+	values[0] = Int64GetDatum(qo.office_id);
+	values[1] = DateADTGetDatum(qo.today);
+	if (PG_ARGISNULL(2))
+	{
+		values[2] = (Datum) 0;
+		nulls[2] = 'n';
+	}
+	else
+		values[2] = PG_GETARG_DATUM(2);
+	values[3] = CStringGetTextDatum(counter);
+	values[4] = TimestampTzGetDatum(now);
+	if (PassportExecute(PassportPrepare(&plan,
+										"WITH n AS MATERIALIZED ( "
+										"  SELECT t.ticket_id FROM passport.queue_ticket t "
+										"    JOIN passport.lane l ON l.lane_code = t.lane "
+										"   WHERE t.office_id = $1 AND t.local_date = $2 AND t.status = 'waiting' "
+										"     AND ($3 IS NULL OR t.lane = ANY ($3)) "
+										"   ORDER BY l.call_order, coalesce(t.appointment_at, t.issued_at), t.ticket_id "
+										"   LIMIT 1 FOR UPDATE OF t SKIP LOCKED) "
+										"UPDATE passport.queue_ticket t "
+										"   SET status = 'called', calls = t.calls + 1, counter = $4, called_at = $5 "
+										"  FROM n WHERE t.office_id = $1 AND t.ticket_id = n.ticket_id "
+										"RETURNING t.ticket_id",
+										5, types),
+						values, nulls, false, 0) != 1)
+	{
+		PassportFinish();
+		PG_RETURN_NULL();
+	}
+	ticket_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	result = TicketDatum(fcinfo, cxt, qo.office_id, ticket_id);
+	PassportFinish();
+	PG_RETURN_DATUM(result);
+}
+
+/* TicketStep runs recall, start_service or finish_service on a ticket. */
+static Datum
+TicketStep(FunctionCallInfo fcinfo, const char *step)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *office_code = ArgText(fcinfo, 0);
+	char	   *typed = ArgText(fcinfo, 1);
+	TimestampTz now = PassportNow();
+	QueueOffice qo;
+	int64		ticket_id;
+	char	   *status;
+	int32		calls;
+	Datum		result;
+
+	if (typed == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("ticket is required")));
+	PassportConnect();
+	LoadQueueOffice(office_code, now, &qo);
+	LockTicket(&qo, typed, &ticket_id, &status, &calls);
+	if (strcmp(step, "recall") == 0)
+	{
+		if (strcmp(status, "called") != 0)
+			TicketState(CanonicalTicket(typed), status, "called");
+		SetTicket(qo.office_id, ticket_id,
+				  calls >= passport_max_calls ? "missed" : "called", now);
+	}
+	else if (strcmp(step, "start") == 0)
+	{
+		if (strcmp(status, "called") != 0)
+			TicketState(CanonicalTicket(typed), status, "called");
+		SetTicket(qo.office_id, ticket_id, "serving", now);
+	}
+	else
+	{
+		if (strcmp(status, "serving") != 0)
+			TicketState(CanonicalTicket(typed), status, "being served");
+		SetTicket(qo.office_id, ticket_id, "done", now);
+	}
+	result = TicketDatum(fcinfo, cxt, qo.office_id, ticket_id);
+	PassportFinish();
+	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(passport_recall);
+
+/* passport_recall calls a ticket again, or marks it missed after max_calls. */
+Datum
+passport_recall(PG_FUNCTION_ARGS)
+{
+	return TicketStep(fcinfo, "recall");
+}
+
+PG_FUNCTION_INFO_V1(passport_start_service);
+
+/* passport_start_service records that service of a called ticket started. */
+Datum
+passport_start_service(PG_FUNCTION_ARGS)
+{
+	return TicketStep(fcinfo, "start");
+}
+
+PG_FUNCTION_INFO_V1(passport_finish_service);
+
+/* passport_finish_service records that service of a ticket ended. */
+Datum
+passport_finish_service(PG_FUNCTION_ARGS)
+{
+	return TicketStep(fcinfo, "finish");
+}
