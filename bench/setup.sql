@@ -109,3 +109,29 @@ INSERT INTO bench.app_pool
   SELECT i, passport.office_id('RUSH'),
          (passport.open_walk_in('RUSH', 'priority', 'renewal', a.nik, 'Pemohon Bench', a.birth)).application_number
     FROM generate_series(1, 6400) i, LATERAL bench.applicant(500000000 + i) a;
+
+-- the queue: a long day of waiting tickets at one office, 8 counters calling;
+-- the ceiling is the same pick (SKIP LOCKED) and update on a plain table
+SELECT passport.create_office('QUEUE', 'Bench queue office', 'kanim', 'Asia/Jakarta');
+INSERT INTO passport.queue_ticket (office_id, ticket_id, local_date, lane, number, code, source,
+                                   issued_at, call_order, queue_at)
+SELECT passport.office_id('QUEUE'), nextval('passport.ticket_id_seq'), (now() AT TIME ZONE 'Asia/Jakarta')::date,
+       'priority', i, 'B-' || lpad(i::text, 6, '0'), 'walk_in', now(), 1, now() + i * interval '1 ms'
+  FROM generate_series(1, 200000) i;
+CREATE TABLE bench.q (id bigserial PRIMARY KEY, status text NOT NULL DEFAULT 'waiting', counter text)
+  WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0);
+INSERT INTO bench.q (status) SELECT 'waiting' FROM generate_series(1, 200000);
+CREATE INDEX ON bench.q (id) WHERE status = 'waiting';
+
+-- the outbox: messages waiting for one channel, 8 adapters claiming and
+-- acknowledging batches of 10; the ceiling claims and marks sent 10 rows
+-- of a plain table in one statement
+INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, available_at, created_at)
+SELECT passport.office_id('QUEUE'), 'bench', '+62812' || lpad(i::text, 8, '0'), 'reservation_confirmed',
+       jsonb_build_object('reservation_number', 'R' || i, 'office', 'Bench', 'date', '2026-12-07', 'time', '08:00'),
+       now() - interval '1 hour', now()
+  FROM generate_series(1, 300000) i;
+CREATE TABLE bench.ob (id bigserial PRIMARY KEY, channel text NOT NULL, status text NOT NULL, body text)
+  WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0);
+INSERT INTO bench.ob (channel, status, body) SELECT 'bench', 'pending', 'message ' || i FROM generate_series(1, 300000) i;
+CREATE INDEX ON bench.ob (channel, id) WHERE status = 'pending';

@@ -28,6 +28,8 @@ CREATE TABLE passport.queue_ticket (
   application_number text,
   appointment_at     timestamptz,
   issued_at          timestamptz NOT NULL,
+  call_order         smallint    NOT NULL,
+  queue_at           timestamptz NOT NULL,
   status             text        NOT NULL DEFAULT 'waiting',
   calls              integer     NOT NULL DEFAULT 0,
   counter            text,
@@ -39,10 +41,12 @@ CREATE TABLE passport.queue_ticket (
   CONSTRAINT queue_ticket_values_valid CHECK (
     status IN ('waiting', 'called', 'serving', 'done', 'missed')
     AND source IN ('check_in', 'walk_in', 'pickup') AND number > 0 AND calls >= 0)
-);
+) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
+        autovacuum_vacuum_cost_delay = 0);
 COMMENT ON TABLE passport.queue_ticket IS
-  'Queue tickets: lane prefix and a number per office, lane and local day (A-001, B-001, ...). waiting -> called (by a counter; recalled up to passport.max_calls) -> serving -> done, or missed.';
-CREATE INDEX queue_ticket_waiting ON passport.queue_ticket (office_id, local_date)
+  'Queue tickets: lane prefix and a number per office, lane and local day (A-001, B-001, ...). waiting -> called (by a counter; recalled up to passport.max_calls) -> serving -> done, or missed. call_order (from the lane) and queue_at (appointment, else issue time) give the calling order.';
+-- the calling order: lane (priority first), then appointment or issue time
+CREATE INDEX queue_ticket_waiting ON passport.queue_ticket (office_id, local_date, call_order, queue_at, ticket_id)
   WHERE status = 'waiting';
 CREATE UNIQUE INDEX queue_ticket_reservation ON passport.queue_ticket (office_id, reservation_code)
   WHERE reservation_code IS NOT NULL;

@@ -62,11 +62,13 @@ CREATE TABLE passport.outbox (
   last_error   text,
   CONSTRAINT outbox_pkey PRIMARY KEY (office_id, message_id),
   CONSTRAINT outbox_values_valid CHECK (status IN ('pending', 'claimed', 'sent', 'dead') AND attempts >= 0)
-);
+) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
+        autovacuum_vacuum_cost_delay = 0);
 COMMENT ON TABLE passport.outbox IS
-  'Messages to send, written in the transaction of their event: pending -> claimed (lease) -> sent, back to the queue with backoff when a lease runs out or a send fails, dead after passport.outbox_max_attempts attempts.';
+  'Messages to send, written in the transaction of their event: pending -> claimed (lease) -> sent, back to the queue with backoff when a lease runs out or a send fails, dead after passport.outbox_max_attempts attempts. A queue table: vacuumed after every 1000 dead rows so that claims do not walk dead index entries.';
 CREATE UNIQUE INDEX outbox_dedupe ON passport.outbox (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
-CREATE INDEX outbox_due ON passport.outbox (channel, available_at) WHERE status IN ('pending', 'claimed');
+CREATE INDEX outbox_due ON passport.outbox (channel, available_at, message_id) WHERE status IN ('pending', 'claimed');
+CREATE INDEX outbox_claimed ON passport.outbox (channel, available_at) WHERE status = 'claimed';
 SELECT pg_catalog.pg_extension_config_dump('passport.outbox', '');
 
 CREATE FUNCTION passport.render_message(template text, language text, payload jsonb)

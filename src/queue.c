@@ -91,14 +91,15 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 	static SPIPlanPtr insert_plan = NULL;
 	static const Oid number_types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
 	static const Oid count_types[3] = {INT8OID, DATEOID, TEXTOID};
-	static const Oid insert_types[11] = {INT8OID, INT8OID, DATEOID, TEXTOID, INT4OID, TEXTOID,
-	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-	Datum		values[11];
-	char		nulls[11];
+	static const Oid insert_types[12] = {INT8OID, INT8OID, DATEOID, TEXTOID, INT4OID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT2OID};
+	Datum		values[12];
+	char		nulls[12];
 	bool		isnull;
 	int32		number;
 	DateADT		day;
 	char	   *prefix;
+	int16		call_order;
 	int64		ticket_id;
 
 	values[0] = Int64GetDatum(office_id);
@@ -112,12 +113,14 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 									"ON CONFLICT ON CONSTRAINT queue_counter_pkey "
 									"DO UPDATE SET last_number = q.last_number + 1 "
 									"RETURNING q.last_number, q.local_date, "
-									"          (SELECT l.prefix FROM passport.lane l WHERE l.lane_code = $2)",
+									"          (SELECT l.prefix FROM passport.lane l WHERE l.lane_code = $2), "
+									"          (SELECT l.call_order FROM passport.lane l WHERE l.lane_code = $2)",
 									3, number_types),
 					values, NULL, false, 0);
 	number = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
 	day = DatumGetDateADT(PassportGetDatum(0, 2, &isnull));
 	prefix = PassportGetText(0, 3);
+	call_order = DatumGetInt16(PassportGetDatum(0, 4, &isnull));
 
 	if (contingent >= 0)
 	{
@@ -160,12 +163,13 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 	values[9] = TimestampTzGetDatum(appointment_at);
 	nulls[9] = has_appointment ? ' ' : 'n';
 	values[10] = TimestampTzGetDatum(now);
+	values[11] = Int16GetDatum(call_order);
 	PassportExecute(PassportPrepare(&insert_plan,
 									"INSERT INTO passport.queue_ticket (office_id, ticket_id, local_date, "
 									"  lane, number, code, source, reservation_code, application_number, "
-									"  appointment_at, issued_at) "
-									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-									11, insert_types),
+									"  appointment_at, issued_at, call_order, queue_at) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($10, $11))",
+									12, insert_types),
 					values, nulls, false, 0);
 	return ticket_id;
 }
@@ -192,9 +196,8 @@ TicketDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id, int64 t
 										"       t.appointment_at, t.issued_at, "
 										"       (SELECT count(*) FROM passport.queue_ticket w "
 										"         WHERE w.office_id = t.office_id AND w.local_date = t.local_date "
-										"           AND w.lane = t.lane AND w.status = 'waiting' "
-										"           AND (coalesce(w.appointment_at, w.issued_at), w.ticket_id) "
-										"             < (coalesce(t.appointment_at, t.issued_at), t.ticket_id))::integer "
+										"           AND w.call_order = t.call_order AND w.lane = t.lane AND w.status = 'waiting' "
+										"           AND (w.queue_at, w.ticket_id) < (t.queue_at, t.ticket_id))::integer "
 										"  FROM passport.queue_ticket t JOIN passport.office o ON o.office_id = t.office_id "
 										" WHERE t.office_id = $1 AND t.ticket_id = $2",
 										2, types),
@@ -458,11 +461,10 @@ passport_call_next(PG_FUNCTION_ARGS)
 	if (PassportExecute(PassportPrepare(&plan,
 										"WITH n AS MATERIALIZED ( "
 										"  SELECT t.ticket_id FROM passport.queue_ticket t "
-										"    JOIN passport.lane l ON l.lane_code = t.lane "
 										"   WHERE t.office_id = $1 AND t.local_date = $2 AND t.status = 'waiting' "
 										"     AND ($3 IS NULL OR t.lane = ANY ($3)) "
-										"   ORDER BY l.call_order, coalesce(t.appointment_at, t.issued_at), t.ticket_id "
-										"   LIMIT 1 FOR UPDATE OF t SKIP LOCKED) "
+										"   ORDER BY t.call_order, t.queue_at, t.ticket_id "
+										"   LIMIT 1 FOR UPDATE SKIP LOCKED) "
 										"UPDATE passport.queue_ticket t "
 										"   SET status = 'called', calls = t.calls + 1, counter = $4, called_at = $5 "
 										"  FROM n WHERE t.office_id = $1 AND t.ticket_id = n.ticket_id "
