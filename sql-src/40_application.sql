@@ -402,7 +402,12 @@ BEGIN
     status := r.status;
     visit_date := r.local_date;
     visit_time := (r.starts_at AT TIME ZONE tz)::time;
-    label := CASE lang WHEN 'en' THEN 'Reservation ' || r.status ELSE 'Reservasi ' || r.status END;
+    label := CASE lang
+      WHEN 'en' THEN 'Reservation ' || CASE r.status WHEN 'booked' THEN 'scheduled' WHEN 'checked_in' THEN 'checked in'
+                                                     WHEN 'no_show' THEN 'missed' ELSE r.status END
+      ELSE 'Reservasi ' || CASE r.status WHEN 'booked' THEN 'terjadwal' WHEN 'checked_in' THEN 'sudah hadir'
+                                         WHEN 'cancelled' THEN 'dibatalkan' WHEN 'no_show' THEN 'tidak hadir'
+                                         WHEN 'expired' THEN 'kedaluwarsa' ELSE r.status END END;
     next_step := CASE WHEN r.status = 'booked' THEN
                    CASE lang WHEN 'en' THEN 'Come to the office on ' || visit_date || ' at ' || to_char(visit_time, 'HH24:MI') || ' with your ID card (KTP) and documents.'
                    ELSE 'Datang ke kantor pada ' || visit_date || ' pukul ' || to_char(visit_time, 'HH24:MI') || ' dengan KTP dan berkas persyaratan.' END

@@ -79,7 +79,8 @@ BEGIN
     passport.confirm_payment(text, bigint, text, timestamptz),
     passport.claim_messages(text, integer, text, interval),
     passport.ack_message(bigint, bigint),
-    passport.fail_message(bigint, bigint, text)
+    passport.fail_message(bigint, bigint, text),
+    passport.handle_message(text, text, text, text)
   TO passport_adapter;
   -- waiting-room screens are adapters too: ticket codes and counters only
   GRANT SELECT ON passport.queue_display TO passport_adapter;
@@ -118,6 +119,8 @@ BEGIN
                   passport.transition, passport.application_status, passport.status_text,
                   passport.queue_display
   TO passport_reporter;
+  -- feedback for reports: the sender is a keyed hash, never the number
+  GRANT SELECT ON passport.feedback TO passport_reporter, passport_admin;
 
   -- administrators: the catalog, through its functions
   GRANT EXECUTE ON FUNCTION
@@ -152,6 +155,7 @@ BEGIN
   GRANT SELECT ON passport.queue_ticket, passport.queue_display, passport.outbox,
                   passport.message_template TO passport_admin;
   GRANT INSERT, UPDATE, DELETE ON passport.message_template TO passport_admin;
+  GRANT SELECT, INSERT, UPDATE, DELETE ON passport.bot_text, passport.info TO passport_admin;
   GRANT SELECT ON passport.office, passport.lane, passport.service, passport.passport_kind,
                   passport.tariff, passport.capacity_rule, passport.holiday,
                   passport.office_closure, passport.slot, passport.reservation,
@@ -174,3 +178,4 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA passport FROM PUBLIC;
 REVOKE ALL ON TYPE passport.booking FROM PUBLIC;
 REVOKE ALL ON TYPE passport.application_state FROM PUBLIC;
 REVOKE ALL ON TYPE passport.ticket FROM PUBLIC;
+REVOKE ALL ON TYPE passport.bot_reply FROM PUBLIC;

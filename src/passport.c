@@ -29,6 +29,7 @@ int			passport_checkin_early_minutes = 60;
 int			passport_checkin_late_minutes = 30;
 int			passport_max_calls = 3;
 int			passport_outbox_max_attempts = 5;
+static int	passport_conversation_timeout = 30;
 static char *passport_now_override = NULL;
 static char *passport_office = NULL;
 
@@ -111,6 +112,11 @@ _PG_init(void)
 							NULL,
 							&passport_outbox_max_attempts, 5, 1, 100,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.conversation_timeout",
+							"Idle time after which a conversation starts over.",
+							NULL,
+							&passport_conversation_timeout, 30, 1, 24 * 60,
+							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("passport");
 }
 
