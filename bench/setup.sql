@@ -135,3 +135,6 @@ CREATE TABLE bench.ob (id bigserial PRIMARY KEY, channel text NOT NULL, status t
   WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0);
 INSERT INTO bench.ob (channel, status, body) SELECT 'bench', 'pending', 'message ' || i FROM generate_series(1, 300000) i;
 CREATE INDEX ON bench.ob (channel, id) WHERE status = 'pending';
+
+-- conversations: many senders, menu navigation mixed with free text
+CREATE SEQUENCE bench.msg_seq CACHE 64;

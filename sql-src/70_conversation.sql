@@ -708,22 +708,24 @@ BEGIN
     END;
   END IF;
 
-  -- a redelivered message gets the original reply and has no second effect
-  INSERT INTO passport.inbound_message (channel, message_id, sender, received_at)
-  VALUES (ch, msg, who, t)
-  ON CONFLICT ON CONSTRAINT inbound_message_pkey DO NOTHING;
+  -- the sender's conversation, locked: messages of one sender (and
+  -- redeliveries of one message) are handled one at a time
+  SELECT * INTO c FROM passport.conversation x WHERE x.channel = ch AND x.sender = who FOR UPDATE;
   IF NOT FOUND THEN
-    SELECT * INTO stored FROM passport.inbound_message m WHERE m.channel = ch AND m.message_id = msg;
+    INSERT INTO passport.conversation AS x (channel, sender, updated_at, window_start)
+    VALUES (ch, who, t, t)
+    ON CONFLICT ON CONSTRAINT conversation_pkey DO NOTHING;
+    SELECT * INTO c FROM passport.conversation x WHERE x.channel = ch AND x.sender = who FOR UPDATE;
+  END IF;
+
+  -- a redelivered message gets the original reply and has no second effect
+  SELECT * INTO stored FROM passport.inbound_message m WHERE m.channel = ch AND m.message_id = msg;
+  IF FOUND THEN
     RETURN (stored.reply, stored.choices, true)::passport.bot_reply;
   END IF;
 
   -- what a person typed: no control characters, at most 2000 characters
   txt := btrim(regexp_replace(left(coalesce(body, ''), 2000), '[\x01-\x09\x0b-\x1f\x7f]', ' ', 'g'));
-
-  INSERT INTO passport.conversation AS x (channel, sender, updated_at, window_start)
-  VALUES (ch, who, t, t)
-  ON CONFLICT ON CONSTRAINT conversation_pkey DO NOTHING;
-  SELECT * INTO c FROM passport.conversation x WHERE x.channel = ch AND x.sender = who FOR UPDATE;
 
   IF c.window_start <= t - interval '1 minute' THEN
     c.window_start := t;
@@ -755,8 +757,14 @@ BEGIN
      SET state = c.state, language = c.language, context = c.context, updated_at = t,
          window_start = c.window_start, messages = c.messages
    WHERE x.channel = ch AND x.sender = who;
-  UPDATE passport.inbound_message m SET reply = result.reply, choices = result.choices
-   WHERE m.channel = ch AND m.message_id = msg;
+  INSERT INTO passport.inbound_message (channel, message_id, sender, received_at, reply, choices)
+  VALUES (ch, msg, who, t, result.reply, result.choices)
+  ON CONFLICT ON CONSTRAINT inbound_message_pkey DO NOTHING;
+  IF NOT FOUND THEN
+    -- the same message id from another sender, answered meanwhile: its reply
+    SELECT * INTO stored FROM passport.inbound_message m WHERE m.channel = ch AND m.message_id = msg;
+    RETURN (stored.reply, stored.choices, true)::passport.bot_reply;
+  END IF;
   RETURN result;
 END;
 $$;
