@@ -10,6 +10,7 @@
 #define PASSPORT_H
 
 #include "executor/spi.h"
+#include "fmgr.h"
 #include "utils/date.h"
 #include "utils/timestamp.h"
 
@@ -68,6 +69,8 @@ extern int	PassportExecute(SPIPlanPtr plan, const Datum *values,
 extern Datum PassportGetDatum(int row, int col, bool *isnull);
 extern char *PassportGetText(int row, int col);
 extern void PassportConnect(void);
+extern char *PassportArgText(FunctionCallInfo fcinfo, int n);
+extern Datum PassportRowDatum(FunctionCallInfo fcinfo, MemoryContext cxt);
 extern void PassportFinish(void);
 
 /* queue (queue.c) */

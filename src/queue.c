@@ -29,15 +29,6 @@
 #include "commands/sequence.h"
 #include "passport.h"
 
-/* ArgText returns a text argument as a C string, or NULL when SQL NULL. */
-static char *
-ArgText(FunctionCallInfo fcinfo, int n)
-{
-	if (PG_ARGISNULL(n))
-		return NULL;
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
 /* An office as the queue functions read it. */
 typedef struct QueueOffice
 {
@@ -181,13 +172,6 @@ TicketDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id, int64 t
 	static SPIPlanPtr plan = NULL;
 	static const Oid types[2] = {INT8OID, INT8OID};
 	Datum		args[2];
-	Datum		values[9];
-	bool		nulls[9];
-	TupleDesc	tupdesc;
-	TupleDesc	spidesc;
-	MemoryContext old;
-	HeapTuple	tuple;
-	int			i;
 
 	args[0] = Int64GetDatum(office_id);
 	args[1] = Int64GetDatum(ticket_id);
@@ -203,20 +187,7 @@ TicketDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id, int64 t
 										2, types),
 						args, NULL, false, 1) != 1)
 		elog(ERROR, "ticket %lld vanished", (long long) ticket_id);
-	spidesc = SPI_tuptable->tupdesc;
-	old = MemoryContextSwitchTo(cxt);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	for (i = 0; i < 9; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(spidesc, i);
-		Datum		v = SPI_getbinval(SPI_tuptable->vals[0], spidesc, i + 1, &nulls[i]);
-
-		values[i] = nulls[i] ? (Datum) 0 : datumCopy(v, att->attbyval, att->attlen);
-	}
-	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls);
-	MemoryContextSwitchTo(old);
-	return HeapTupleGetDatum(tuple);
+	return PassportRowDatum(fcinfo, cxt);
 }
 
 /* CanonicalTicket turns typed "a17", "A-017", "a 17" into "A-017", or raises 22023. */
@@ -323,8 +294,8 @@ Datum
 passport_walk_in_ticket(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = ArgText(fcinfo, 0);
-	char	   *lane = ArgText(fcinfo, 1);
+	char	   *office_code = PassportArgText(fcinfo, 0);
+	char	   *lane = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
 	static SPIPlanPtr plan = NULL;
 	static const Oid types[3] = {INT8OID, TEXTOID, DATEOID};
@@ -367,7 +338,7 @@ Datum
 passport_pickup_ticket(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *typed = ArgText(fcinfo, 0);
+	char	   *typed = PassportArgText(fcinfo, 0);
 	TimestampTz now = PassportNow();
 	static SPIPlanPtr app_plan = NULL;
 	static SPIPlanPtr old_plan = NULL;
@@ -429,8 +400,8 @@ Datum
 passport_call_next(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = ArgText(fcinfo, 0);
-	char	   *counter = ArgText(fcinfo, 1);
+	char	   *office_code = PassportArgText(fcinfo, 0);
+	char	   *counter = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
 	static SPIPlanPtr plan = NULL;
 	static const Oid types[5] = {INT8OID, DATEOID, TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID};
@@ -486,8 +457,8 @@ static Datum
 TicketStep(FunctionCallInfo fcinfo, const char *step)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = ArgText(fcinfo, 0);
-	char	   *typed = ArgText(fcinfo, 1);
+	char	   *office_code = PassportArgText(fcinfo, 0);
+	char	   *typed = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
 	QueueOffice qo;
 	int64		ticket_id;

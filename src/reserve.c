@@ -79,15 +79,6 @@ typedef struct BookingOut
 
 /* ---- small helpers ------------------------------------------------------- */
 
-/* ArgText returns a text argument as a C string, or NULL when SQL NULL. */
-static char *
-ArgText(FunctionCallInfo fcinfo, int n)
-{
-	if (PG_ARGISNULL(n))
-		return NULL;
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
 /* RequireText raises 22004 when a required argument is missing or blank. */
 static void
 RequireText(const char *value, const char *name)
@@ -1014,19 +1005,19 @@ Datum
 passport_reserve(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = ArgText(fcinfo, 0);
-	char	   *service = ArgText(fcinfo, 1);
-	char	   *lane = ArgText(fcinfo, 2);
+	char	   *office_code = PassportArgText(fcinfo, 0);
+	char	   *service = PassportArgText(fcinfo, 1);
+	char	   *lane = PassportArgText(fcinfo, 2);
 	bool		has_day = !PG_ARGISNULL(3);
 	DateADT		day = has_day ? PG_GETARG_DATEADT(3) : 0;
-	char	   *nik_in = ArgText(fcinfo, 4);
-	char	   *full_name = ArgText(fcinfo, 5);
+	char	   *nik_in = PassportArgText(fcinfo, 4);
+	char	   *full_name = PassportArgText(fcinfo, 5);
 	bool		has_birth = !PG_ARGISNULL(6);
 	DateADT		birth = has_birth ? PG_GETARG_DATEADT(6) : 0;
-	char	   *phone_in = ArgText(fcinfo, 7);
-	char	   *channel = PG_ARGISNULL(8) ? pstrdup("api") : ArgText(fcinfo, 8);
-	char	   *sender_in = ArgText(fcinfo, 9);
-	char	   *key = ArgText(fcinfo, 10);
+	char	   *phone_in = PassportArgText(fcinfo, 7);
+	char	   *channel = PG_ARGISNULL(8) ? pstrdup("api") : PassportArgText(fcinfo, 8);
+	char	   *sender_in = PassportArgText(fcinfo, 9);
+	char	   *key = PassportArgText(fcinfo, 10);
 	bool		has_pref = !PG_ARGISNULL(11);
 	TimeADT		pref = has_pref ? PG_GETARG_TIMEADT(11) : 0;
 	bool		earliest = !PG_ARGISNULL(12) && PG_GETARG_BOOL(12);
@@ -1155,8 +1146,8 @@ Datum
 passport_cancel(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *typed = ArgText(fcinfo, 0);
-	char	   *sender_in = ArgText(fcinfo, 1);
+	char	   *typed = PassportArgText(fcinfo, 0);
+	char	   *sender_in = PassportArgText(fcinfo, 1);
 	bool		has_birth = !PG_ARGISNULL(2);
 	DateADT		birth = has_birth ? PG_GETARG_DATEADT(2) : 0;
 	TimestampTz now = PassportNow();
@@ -1219,12 +1210,12 @@ Datum
 passport_reschedule(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *typed = ArgText(fcinfo, 0);
+	char	   *typed = PassportArgText(fcinfo, 0);
 	bool		has_day = !PG_ARGISNULL(1);
 	DateADT		day = has_day ? PG_GETARG_DATEADT(1) : 0;
 	bool		has_pref = !PG_ARGISNULL(2);
 	TimeADT		pref = has_pref ? PG_GETARG_TIMEADT(2) : 0;
-	char	   *sender_in = ArgText(fcinfo, 3);
+	char	   *sender_in = PassportArgText(fcinfo, 3);
 	bool		has_birth = !PG_ARGISNULL(4);
 	DateADT		birth = has_birth ? PG_GETARG_DATEADT(4) : 0;
 	bool		earliest = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
@@ -1311,8 +1302,8 @@ Datum
 passport_check_in(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *typed = ArgText(fcinfo, 0);
-	char	   *office_code = ArgText(fcinfo, 1);
+	char	   *typed = PassportArgText(fcinfo, 0);
+	char	   *office_code = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
 	TimestampTz opens;
 	TimestampTz closes;
@@ -1403,7 +1394,7 @@ Datum
 passport_sweep(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *office_code = ArgText(fcinfo, 0);
+	char	   *office_code = PassportArgText(fcinfo, 0);
 	TimestampTz now = PassportNow();
 	TimestampTz until = now + (int64) passport_cooldown_minutes * USECS_PER_MINUTE;
 	static SPIPlanPtr offices_plan = NULL;

@@ -9,8 +9,10 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 
 #include "passport.h"
 
@@ -88,4 +90,47 @@ char *
 PassportGetText(int row, int col)
 {
 	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
+
+/* PassportArgText returns text argument n as a C string, or NULL when SQL NULL. */
+char *
+PassportArgText(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_ARGISNULL(n))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/*
+ * PassportRowDatum forms the function's composite result from the first
+ * row of the last SPI result (its columns in the result type's order),
+ * copied into memory context cxt so that it outlives SPI_finish.
+ */
+Datum
+PassportRowDatum(FunctionCallInfo fcinfo, MemoryContext cxt)
+{
+	TupleDesc	spidesc = SPI_tuptable->tupdesc;
+	TupleDesc	tupdesc;
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Datum	   *values;
+	bool	   *nulls;
+	HeapTuple	tuple;
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (tupdesc->natts != spidesc->natts)
+		elog(ERROR, "result has %d columns, the row %d", tupdesc->natts, spidesc->natts);
+	values = palloc(sizeof(Datum) * spidesc->natts);
+	nulls = palloc(sizeof(bool) * spidesc->natts);
+	for (i = 0; i < spidesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(spidesc, i);
+		Datum		v = SPI_getbinval(SPI_tuptable->vals[0], spidesc, i + 1, &nulls[i]);
+
+		values[i] = nulls[i] ? (Datum) 0 : datumCopy(v, att->attbyval, att->attlen);
+	}
+	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls);
+	MemoryContextSwitchTo(old);
+	return HeapTupleGetDatum(tuple);
 }

@@ -54,15 +54,6 @@ typedef struct AppRow
 	bool		target_known;	/* the target is a known status */
 } AppRow;
 
-/* ArgText returns a text argument as a C string, or NULL when SQL NULL. */
-static char *
-ArgText(FunctionCallInfo fcinfo, int n)
-{
-	if (PG_ARGISNULL(n))
-		return NULL;
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
 /* CallerHasRole tells whether the calling user has the privileges of rolname. */
 static bool
 CallerHasRole(const char *rolname)
@@ -98,13 +89,6 @@ StateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id,
 	static SPIPlanPtr plan = NULL;
 	static const Oid types[2] = {INT8OID, TEXTOID};
 	Datum		args[2];
-	Datum		values[10];
-	bool		nulls[10];
-	TupleDesc	tupdesc;
-	TupleDesc	spidesc;
-	MemoryContext old;
-	HeapTuple	tuple;
-	int			i;
 
 	args[0] = Int64GetDatum(office_id);
 	args[1] = CStringGetTextDatum(number);
@@ -123,20 +107,7 @@ StateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id,
 										2, types),
 						args, NULL, false, 1) != 1)
 		elog(ERROR, "application %s vanished", number);
-	spidesc = SPI_tuptable->tupdesc;
-	old = MemoryContextSwitchTo(cxt);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	for (i = 0; i < 10; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(spidesc, i);
-		Datum		v = SPI_getbinval(SPI_tuptable->vals[0], spidesc, i + 1, &nulls[i]);
-
-		values[i] = nulls[i] ? (Datum) 0 : datumCopy(v, att->attbyval, att->attlen);
-	}
-	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls);
-	MemoryContextSwitchTo(old);
-	return HeapTupleGetDatum(tuple);
+	return PassportRowDatum(fcinfo, cxt);
 }
 
 /*
@@ -603,8 +574,8 @@ Datum
 passport_open_application(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *typed = ArgText(fcinfo, 0);
-	char	   *kind = PG_ARGISNULL(1) ? pstrdup("electronic") : ArgText(fcinfo, 1);
+	char	   *typed = PassportArgText(fcinfo, 0);
+	char	   *kind = PG_ARGISNULL(1) ? pstrdup("electronic") : PassportArgText(fcinfo, 1);
 	int32		validity = PG_ARGISNULL(2) ? 10 : PG_GETARG_INT32(2);
 	bool		force_majeure = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
 	TimestampTz now = PassportNow();
@@ -691,15 +662,15 @@ Datum
 passport_open_walk_in(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = ArgText(fcinfo, 0);
-	char	   *lane = ArgText(fcinfo, 1);
-	char	   *service = ArgText(fcinfo, 2);
-	char	   *nik_in = ArgText(fcinfo, 3);
-	char	   *full_name = ArgText(fcinfo, 4);
+	char	   *office_code = PassportArgText(fcinfo, 0);
+	char	   *lane = PassportArgText(fcinfo, 1);
+	char	   *service = PassportArgText(fcinfo, 2);
+	char	   *nik_in = PassportArgText(fcinfo, 3);
+	char	   *full_name = PassportArgText(fcinfo, 4);
 	bool		has_birth = !PG_ARGISNULL(5);
 	DateADT		birth = has_birth ? PG_GETARG_DATEADT(5) : 0;
-	char	   *phone_in = ArgText(fcinfo, 6);
-	char	   *kind = PG_ARGISNULL(7) ? pstrdup("electronic") : ArgText(fcinfo, 7);
+	char	   *phone_in = PassportArgText(fcinfo, 6);
+	char	   *kind = PG_ARGISNULL(7) ? pstrdup("electronic") : PassportArgText(fcinfo, 7);
 	int32		validity = PG_ARGISNULL(8) ? 10 : PG_GETARG_INT32(8);
 	bool		force_majeure = !PG_ARGISNULL(9) && PG_GETARG_BOOL(9);
 	TimestampTz now = PassportNow();
@@ -766,13 +737,13 @@ Datum
 passport_transition(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *typed = ArgText(fcinfo, 0);
-	char	   *to = ArgText(fcinfo, 1);
-	char	   *expected = ArgText(fcinfo, 2);
+	char	   *typed = PassportArgText(fcinfo, 0);
+	char	   *to = PassportArgText(fcinfo, 1);
+	char	   *expected = PassportArgText(fcinfo, 2);
 	bool		has_version = !PG_ARGISNULL(3);
 	int32		expected_version = has_version ? PG_GETARG_INT32(3) : 0;
-	char	   *reason = ArgText(fcinfo, 4);
-	char	   *channel = PG_ARGISNULL(5) ? pstrdup("counter") : ArgText(fcinfo, 5);
+	char	   *reason = PassportArgText(fcinfo, 4);
+	char	   *channel = PG_ARGISNULL(5) ? pstrdup("counter") : PassportArgText(fcinfo, 5);
 	TimestampTz now = PassportNow();
 	char	   *digits;
 	char	   *roles;
@@ -838,10 +809,10 @@ Datum
 passport_confirm_payment(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *typed = ArgText(fcinfo, 0);
+	char	   *typed = PassportArgText(fcinfo, 0);
 	bool		has_amount = !PG_ARGISNULL(1);
 	int64		amount = has_amount ? PG_GETARG_INT64(1) : 0;
-	char	   *ntpn = ArgText(fcinfo, 2);
+	char	   *ntpn = PassportArgText(fcinfo, 2);
 	TimestampTz now = PassportNow();
 	TimestampTz paid_at = PG_ARGISNULL(3) ? now : PG_GETARG_TIMESTAMPTZ(3);
 	static SPIPlanPtr lock_plan = NULL;
