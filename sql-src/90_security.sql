@@ -121,6 +121,9 @@ BEGIN
   TO passport_reporter;
   -- feedback for reports: the sender is a keyed hash, never the number
   GRANT SELECT ON passport.feedback TO passport_reporter, passport_admin;
+  GRANT SELECT ON passport.report_utilisation, passport.report_no_shows, passport.report_waiting,
+                  passport.report_processing, passport.report_backlog, passport.report_feedback
+  TO passport_reporter, passport_admin;
 
   -- administrators: the catalog, through its functions
   GRANT EXECUTE ON FUNCTION
