@@ -153,7 +153,8 @@ BEGIN
     passport.recall(text, text),
     passport.start_service(text, text),
     passport.finish_service(text, text),
-    passport.render_message(text, text, jsonb)
+    passport.render_message(text, text, jsonb),
+    passport.purge_personal_data(interval, interval)
   TO passport_admin;
   GRANT SELECT ON passport.queue_ticket, passport.queue_display, passport.outbox,
                   passport.message_template TO passport_admin;

@@ -19,3 +19,16 @@ SELECT has_table_privilege('passport.reservation', 'SELECT') AS reads_reservatio
        has_table_privilege('passport.application', 'SELECT') AS reads_applications;
 RESET ROLE;
 DROP ROLE regress_analyst;
+
+-- retention: personal data goes, the statistics stay
+CREATE TEMP TABLE before AS SELECT * FROM passport.report_no_shows;
+SET passport.now_override = '2029-01-01 00:00+07';
+SELECT * FROM passport.purge_personal_data();
+SELECT count(*) FILTER (WHERE nik <> '0000000000000000') AS reservations_with_nik,
+       count(*) FILTER (WHERE sender IS NOT NULL OR phone IS NOT NULL) AS with_contact,
+       count(*) FILTER (WHERE status = 'booked') AS still_booked FROM passport.reservation;
+SELECT count(*) FILTER (WHERE nik <> '0000000000000000') AS open_applications_keep_nik FROM passport.application;
+SELECT (SELECT count(*) FROM passport.report_no_shows) = (SELECT count(*) FROM before)
+       AND NOT EXISTS (SELECT * FROM passport.report_no_shows EXCEPT SELECT * FROM before) AS statistics_unchanged;
+SELECT * FROM passport.purge_personal_data();
+SELECT count(*) FROM passport.purge_personal_data('1 day');
