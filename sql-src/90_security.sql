@@ -183,3 +183,10 @@ REVOKE ALL ON TYPE passport.booking FROM PUBLIC;
 REVOKE ALL ON TYPE passport.application_state FROM PUBLIC;
 REVOKE ALL ON TYPE passport.ticket FROM PUBLIC;
 REVOKE ALL ON TYPE passport.bot_reply FROM PUBLIC;
+
+COMMENT ON SEQUENCE passport.slot_id_seq IS 'Numbers slots (all counter rows of one slot share it).';
+COMMENT ON SEQUENCE passport.ticket_id_seq IS 'Numbers queue tickets internally (their shown number restarts daily per lane).';
+COMMENT ON SEQUENCE passport.outbox_id_seq IS 'Numbers outbox messages.';
+COMMENT ON SEQUENCE passport.office_office_id_seq IS 'Office numbers (1-4095).';
+COMMENT ON SEQUENCE passport.capacity_rule_rule_id_seq IS 'Capacity rule numbers.';
+COMMENT ON SEQUENCE passport.feedback_feedback_id_seq IS 'Feedback numbers.';

@@ -27,6 +27,9 @@ SELECT count(*) AS security_definer_without_search_path FROM pg_proc p
    AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%');
 SELECT count(*) AS uncommented FROM pg_proc p
  WHERE p.pronamespace = 'passport'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL;
+SELECT count(*) AS uncommented_relations FROM pg_class c
+ WHERE c.relnamespace = 'passport'::regnamespace AND c.relkind IN ('r', 'v', 'S')
+   AND obj_description(c.oid, 'pg_class') IS NULL;
 
 -- group roles, idempotently
 SELECT count(*) >= 0 AS setup_ran FROM passport.setup_roles();
