@@ -188,75 +188,6 @@ BuildBooking(FunctionCallInfo fcinfo, const BookingOut *out)
 
 /* ---- office lookup ------------------------------------------------------- */
 
-/*
- * LoadOffice reads the office by code together with the lane and service
- * checks and the local-time boundaries of the requested day, in one query.
- */
-static void
-LoadOffice(const char *office_code, const char *lane, const char *service,
-		   bool has_day, DateADT day, bool has_pref, TimeADT pref,
-		   TimestampTz now, OfficeCall *oc)
-{
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[6] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID, TIMEOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-	bool		isnull;
-	char	   *code = Upper(office_code);
-
-	values[0] = CStringGetTextDatum(code);
-	values[1] = CStringGetTextDatum(lane ? lane : "");
-	values[2] = CStringGetTextDatum(service ? service : "");
-	values[3] = TimestampTzGetDatum(now);
-	values[4] = DateADTGetDatum(day);
-	values[5] = TimeADTGetDatum(pref);
-	if (!has_day)
-		nulls[4] = 'n';
-	if (!has_pref)
-		nulls[5] = 'n';
-
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.time_zone, o.active, "
-										"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
-										"       v.service_code IS NOT NULL, d.day, "
-										"       (d.day::timestamp AT TIME ZONE o.time_zone), "
-										"       ((d.day + 1)::timestamp AT TIME ZONE o.time_zone), "
-										"       ((d.day + $6) AT TIME ZONE o.time_zone), "
-										"       ($4 AT TIME ZONE o.time_zone)::date "
-										"  FROM passport.office o "
-										" CROSS JOIN LATERAL (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) d "
-										"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
-										"  LEFT JOIN passport.service v ON v.service_code = $3 "
-										" WHERE o.code = $1",
-										6, types),
-						values, nulls, true, 1) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"", office_code),
-				 errdetail("No office has this code.")));
-
-	oc->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-	oc->code = code;
-	oc->time_zone = PassportGetText(0, 2);
-	oc->active = DatumGetBool(PassportGetDatum(0, 3, &isnull));
-	oc->lane_known = DatumGetBool(PassportGetDatum(0, 4, &isnull));
-	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, 5, &isnull));
-	oc->service_known = DatumGetBool(PassportGetDatum(0, 6, &isnull));
-	oc->day = DatumGetDateADT(PassportGetDatum(0, 7, &isnull));
-	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
-	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, 9, &isnull));
-	oc->preferred = DatumGetTimestampTz(PassportGetDatum(0, 10, &isnull));
-	if (isnull)
-		oc->preferred = DT_NOBEGIN;
-	oc->today = DatumGetDateADT(PassportGetDatum(0, 11, &isnull));
-
-	if (!oc->active)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("office \"%s\" does not take reservations", oc->code),
-				 errdetail("The office is not active.")));
-}
-
 /* What the first, read-only statement of a booking learns. */
 typedef struct BookingProbe
 {
@@ -271,9 +202,10 @@ typedef struct BookingProbe
 /*
  * ProbeBooking reads, in one statement, everything a booking checks before
  * it writes: the office (with lane, service and the local day's bounds),
- * an earlier reservation with the same idempotency key, whether the NIK is
- * blocked, and whether any place is free in the range.  It takes a fresh
- * snapshot, so it sees what concurrent bookings have committed.
+ * an earlier reservation with the same idempotency key (none when key is
+ * NULL), whether the NIK is blocked, and whether any place is free in the
+ * range.  It takes a fresh snapshot, so it sees what concurrent bookings
+ * have committed.  Reschedule reads the office through it too.
  */
 static void
 ProbeBooking(const char *office_code, const char *lane, const char *service,
@@ -393,6 +325,20 @@ IdempotencyConflict(const char *key)
 			(errcode(ERRCODE_PP_IDEMPOTENCY_CONFLICT),
 			 errmsg("idempotency key \"%s\" was already used for another request", key),
 			 errdetail("A retried request must repeat the original one; a new request needs a new key.")));
+}
+
+/*
+ * DuplicateOf tells whether the probe found an earlier reservation with the
+ * request's idempotency key; a key reused for another NIK raises PP010.
+ */
+static bool
+DuplicateOf(const BookingProbe *probe, const char *nik, const char *key)
+{
+	if (!probe->duplicate)
+		return false;
+	if (strcmp(probe->dup_nik, nik) != 0)
+		IdempotencyConflict(key);
+	return true;
 }
 
 /* ---- slot allocation ----------------------------------------------------- */
@@ -832,48 +778,6 @@ EndNik(const char *nik, const char *code, bool cooldown, TimestampTz now)
 
 /* ---- reading reservations ------------------------------------------------ */
 
-/*
- * IdempotentAnswer looks up a reservation by idempotency key; returns true
- * and fills out when found.  A key reused for another NIK raises PP010.
- */
-static bool
-IdempotentAnswer(const OfficeCall *oc, const char *channel, const char *key,
-				 const char *nik, MemoryContext cxt, BookingOut *out)
-{
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[3] = {INT8OID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	bool		isnull;
-
-	if (key == NULL)
-		return false;
-	values[0] = Int64GetDatum(oc->office_id);
-	values[1] = CStringGetTextDatum(channel);
-	values[2] = CStringGetTextDatum(key);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
-										"       r.service, r.status, r.nik "
-										"  FROM passport.reservation r "
-										" WHERE r.office_id = $1 AND r.channel = $2 AND r.idempotency_key = $3",
-										3, types),
-						values, NULL, false, 1) != 1)
-		return false;
-	if (strcmp(PassportGetText(0, 8), nik) != 0)
-		IdempotencyConflict(key);
-	out->code = CopyOut(cxt, PassportGetText(0, 1));
-	out->office_code = CopyOut(cxt, oc->code);
-	out->local_date = DatumGetDateADT(PassportGetDatum(0, 2, &isnull));
-	out->starts_at = DatumGetTimestampTz(PassportGetDatum(0, 3, &isnull));
-	out->ends_at = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
-	out->time_zone = CopyOut(cxt, oc->time_zone);
-	out->lane = CopyOut(cxt, PassportGetText(0, 5));
-	out->service = CopyOut(cxt, PassportGetText(0, 6));
-	out->status = CopyOut(cxt, PassportGetText(0, 7));
-	out->duplicate = true;
-	out->ticket = NULL;
-	return true;
-}
-
 /* A reservation row as the number-based functions read it. */
 typedef struct ReservationRow
 {
@@ -1084,10 +988,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 				 errdetail("Priority and pickup lanes are served on arrival.")));
 
 	/* a retried request is answered before any counter is touched */
-	if (probe.duplicate)
+	if (DuplicateOf(&probe, nik, key))
 	{
-		if (strcmp(probe.dup_nik, nik) != 0)
-			IdempotencyConflict(key);
 		PassportFinish();
 		PG_RETURN_DATUM(BuildBooking(fcinfo, &probe.dup));
 	}
@@ -1102,12 +1004,14 @@ passport_reserve(PG_FUNCTION_ARGS)
 	if (!ClaimGuards(nik, oc.office_id, code, now, sender, &sender_counted))
 	{
 		/* perhaps the same request, committed while we waited on the NIK */
-		if (IdempotentAnswer(&oc, channel, key, nik, cxt, &out))
+		ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
+					 earliest || !has_day, nik, channel, key, cxt, &oc, &probe);
+		if (DuplicateOf(&probe, nik, key))
 		{
 			if (sender_counted)
 				ReleaseSender(sender);
 			PassportFinish();
-			PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+			PG_RETURN_DATUM(BuildBooking(fcinfo, &probe.dup));
 		}
 		NikRefusal(nik, oc.time_zone);
 	}
@@ -1225,6 +1129,7 @@ passport_reschedule(PG_FUNCTION_ARGS)
 	char	   *sender;
 	ReservationRow row;
 	OfficeCall	oc;
+	BookingProbe probe;
 	Allocation	alloc;
 	BookingOut	out;
 
@@ -1258,7 +1163,8 @@ passport_reschedule(PG_FUNCTION_ARGS)
 				 errdetail("Rescheduling closes %d day(s) before the visit; %s is on %s.",
 						   passport_reschedule_min_days, row.code, ShowLocal(row.starts_at, row.time_zone))));
 
-	LoadOffice(row.office_code, row.lane, row.service, true, day, has_pref, pref, now, &oc);
+	ProbeBooking(row.office_code, row.lane, row.service, true, day, has_pref, pref, now,
+				 earliest, row.nik, "", NULL, cxt, &oc, &probe);
 	RangeFor(&oc, earliest, now, &lo, &hi);
 	TakePlace(&oc, row.lane, lo, hi, now, row.slot_id, NULL, &alloc);
 	ReleasePlace(row.office_id, row.slot_id, row.shard);
