@@ -116,9 +116,9 @@ GetKey(void)
 	return &cached_key;
 }
 
-/* NextValue draws the next value of sequence passport.<name>. */
-static int64
-NextValue(const char *name)
+/* PassportNextValue draws the next value of sequence passport.<name>. */
+int64
+PassportNextValue(const char *name)
 {
 	return DatumGetInt64(DirectFunctionCall1(nextval_oid,
 											 ObjectIdGetDatum(PassportRelid(name))));
@@ -150,7 +150,7 @@ IssueReservationNumber(int64 office_id)
 
 	CheckOffice(office_id);
 	key = GetKey();
-	seq = NextValue("reservation_number_seq");
+	seq = PassportNextValue("reservation_number_seq");
 	if (seq < 1 || seq >= ((int64) 1 << RESNUM_SEQ_BITS))
 		ereport(ERROR,
 				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),
@@ -272,7 +272,7 @@ IssueNumeric(int64 office_id, const char *seqname, int payload_len,
 	CheckOffice(office_id);
 	for (i = 0; i < payload_len - 4; i++)
 		limit *= 10;
-	seq = NextValue(seqname);
+	seq = PassportNextValue(seqname);
 	if (seq < 1 || seq >= limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),

@@ -80,6 +80,7 @@ extern int64 IssueTicket(int64 office_id, const char *lane, const char *source,
 						 int contingent, char **code);
 
 /* identifiers (ids.c) */
+extern int64 PassportNextValue(const char *name);
 extern char *IssueReservationNumber(int64 office_id);
 extern bool ReservationNumberOffice(const char *canonical, int64 *office_id);
 extern char *CanonicalReservationNumber(const char *input);

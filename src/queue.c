@@ -15,7 +15,6 @@
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -23,10 +22,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-#include "commands/sequence.h"
 #include "passport.h"
 
 /* An office as the queue functions read it. */
@@ -136,9 +133,7 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 	}
 
 	*code = psprintf("%s-%03d", prefix, number);
-	ticket_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
-												  ObjectIdGetDatum(get_relname_relid("ticket_id_seq",
-																					 get_namespace_oid("passport", false)))));
+	ticket_id = PassportNextValue("ticket_id_seq");
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(office_id);
 	values[1] = Int64GetDatum(ticket_id);
