@@ -71,6 +71,15 @@ CREATE INDEX outbox_due ON passport.outbox (channel, available_at, message_id) W
 CREATE INDEX outbox_claimed ON passport.outbox (channel, available_at) WHERE status = 'claimed';
 SELECT pg_catalog.pg_extension_config_dump('passport.outbox', '');
 
+CREATE FUNCTION passport.contact_channel(recipient text)
+  RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT CASE WHEN recipient LIKE '+%' THEN 'whatsapp' ELSE 'app' END
+$$;
+COMMENT ON FUNCTION passport.contact_channel(text) IS
+  'The outbox channel that reaches an applicant: whatsapp for an E.164 number, app for a device or account id.';
+
 CREATE FUNCTION passport.render_message(template text, language text, payload jsonb)
   RETURNS text
   LANGUAGE plpgsql STABLE SECURITY DEFINER

@@ -348,7 +348,7 @@ QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 	PassportExecute(PassportPrepare(&plan,
 									"INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
 									"  available_at, created_at) "
-									"SELECT a.office_id, CASE WHEN coalesce(a.sender, a.phone) LIKE '+%' THEN 'whatsapp' ELSE 'app' END, "
+									"SELECT a.office_id, passport.contact_channel(coalesce(a.sender, a.phone)), "
 									"       coalesce(a.sender, a.phone), $3, "
 									"       jsonb_strip_nulls(jsonb_build_object( "
 									"         'application_number', a.application_number, 'office', o.name, "
