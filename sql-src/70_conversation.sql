@@ -186,6 +186,31 @@ END;
 $$;
 COMMENT ON FUNCTION passport.bot_say(text, text, jsonb) IS 'A bot text in a language with {name} filled from fill.';
 
+CREATE FUNCTION passport.bot_service_list(services text[], language text)
+  RETURNS text
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT string_agg(u.n || ' ' || CASE bot_service_list.language WHEN 'en' THEN s.name_en ELSE s.name_id END,
+                    E'\n' ORDER BY u.n)
+    FROM unnest(services) WITH ORDINALITY AS u(code, n)
+    JOIN passport.service s ON s.service_code = u.code
+$$;
+COMMENT ON FUNCTION passport.bot_service_list(text[], text) IS
+  'The services numbered from 1 in the given order, one per line, named in the language.';
+
+CREATE FUNCTION passport.bot_reason(sqlstate text, language text, fallback text)
+  RETURNS text
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM passport.bot_text t WHERE t.key = 'reason_' || bot_reason.sqlstate)
+              THEN passport.bot_say('reason_' || bot_reason.sqlstate, bot_reason.language)
+              ELSE fallback END
+$$;
+COMMENT ON FUNCTION passport.bot_reason(text, text, text) IS
+  'The bot''s explanation of an error by its SQLSTATE (bot text reason_<SQLSTATE>), or fallback when it has none.';
+
 CREATE FUNCTION passport.parse_day(text text)
   RETURNS date
   LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -336,13 +361,9 @@ BEGIN
                      'deadline', to_char(r.expires_at AT TIME ZONE r.time_zone, 'YYYY-MM-DD HH24:MI')));
         END IF;
       WHEN 4 THEN
-        FOR n IN 1..6 LOOP
-          SELECT CASE lang WHEN 'en' THEN s.name_en ELSE s.name_id END INTO v_reason
-            FROM passport.service s WHERE s.service_code = services[n];
-          v_list := v_list || n || ' ' || v_reason || E'\n';
-        END LOOP;
         state := 'req_service';
-        reply := passport.bot_say('ask_requirements', lang, jsonb_build_object('list', rtrim(v_list, E'\n')));
+        reply := passport.bot_say('ask_requirements', lang,
+                                  jsonb_build_object('list', passport.bot_service_list(services, lang)));
         choices := ARRAY['1', '2', '3', '4', '5', '6'];
       WHEN 5 THEN
         reply := passport.bot_say('pickup', lang);
@@ -398,14 +419,9 @@ BEGIN
       context := (context - 'asked_service') || jsonb_build_object('service', services[pick]);
       state := 'book_date';
     ELSE
-      v_list := '';
-      FOR n IN 1..6 LOOP
-        SELECT CASE lang WHEN 'en' THEN s.name_en ELSE s.name_id END INTO v_reason
-          FROM passport.service s WHERE s.service_code = services[n];
-        v_list := v_list || n || ' ' || v_reason || E'\n';
-      END LOOP;
       context := context || '{"asked_service": true}';
-      reply := passport.bot_say('ask_service', lang, jsonb_build_object('list', rtrim(v_list, E'\n')));
+      reply := passport.bot_say('ask_service', lang,
+                                jsonb_build_object('list', passport.bot_service_list(services, lang)));
       choices := ARRAY['1', '2', '3', '4', '5', '6'];
       RETURN;
     END IF;
@@ -508,8 +524,7 @@ BEGIN
         context := jsonb_build_object('last_reservation', r.reservation_number);
       EXCEPTION WHEN OTHERS THEN
         v_state := SQLSTATE;
-        v_reason := CASE WHEN EXISTS (SELECT 1 FROM passport.bot_text WHERE key = 'reason_' || v_state)
-                         THEN passport.bot_say('reason_' || v_state, lang) ELSE SQLERRM END;
+        v_reason := passport.bot_reason(v_state, lang, SQLERRM);
         reply := passport.bot_say('booking_failed', lang, jsonb_build_object('reason', v_reason));
         context := context - 'asked_confirm';
         IF v_state IN ('PP001', 'PP002') THEN
@@ -636,8 +651,7 @@ BEGIN
       reply := passport.bot_say('cancelled', lang, jsonb_build_object('number', v_code));
       context := context - 'last_reservation';
     EXCEPTION WHEN OTHERS THEN
-      v_reason := CASE WHEN EXISTS (SELECT 1 FROM passport.bot_text WHERE key = 'reason_' || SQLSTATE)
-                       THEN passport.bot_say('reason_' || SQLSTATE, lang) ELSE passport.bot_say('unknown', lang) END;
+      v_reason := passport.bot_reason(SQLSTATE, lang, passport.bot_say('unknown', lang));
       reply := passport.bot_say('action_failed', lang, jsonb_build_object('reason', v_reason));
     END;
     state := 'menu';
@@ -665,8 +679,7 @@ BEGIN
       reply := passport.bot_say('rescheduled', lang, jsonb_build_object('number', r.reservation_number,
                  'date', to_char(r.local_date, 'DD-MM-YYYY'), 'time', to_char(r.start_time, 'HH24:MI')));
     EXCEPTION WHEN OTHERS THEN
-      v_reason := CASE WHEN EXISTS (SELECT 1 FROM passport.bot_text WHERE key = 'reason_' || SQLSTATE)
-                       THEN passport.bot_say('reason_' || SQLSTATE, lang) ELSE passport.bot_say('unknown', lang) END;
+      v_reason := passport.bot_reason(SQLSTATE, lang, passport.bot_say('unknown', lang));
       reply := passport.bot_say('action_failed', lang, jsonb_build_object('reason', v_reason));
     END;
     state := 'menu';
