@@ -554,9 +554,7 @@ passport_normalize_application_number(PG_FUNCTION_ARGS)
 {
 	char	   *input = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
-	PG_RETURN_TEXT_P(cstring_to_text(ParseNumericOrError(input, APPNUM_PAYLOAD + 1,
-														 ERRCODE_PP_INVALID_APPNUM,
-														 "application number")));
+	PG_RETURN_TEXT_P(cstring_to_text(CanonicalApplicationNumber(input)));
 }
 
 PG_FUNCTION_INFO_V1(passport_normalize_billing_code);
@@ -567,9 +565,7 @@ passport_normalize_billing_code(PG_FUNCTION_ARGS)
 {
 	char	   *input = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
-	PG_RETURN_TEXT_P(cstring_to_text(ParseNumericOrError(input, BILLING_PAYLOAD + 1,
-														 ERRCODE_PP_INVALID_BILLING,
-														 "billing code")));
+	PG_RETURN_TEXT_P(cstring_to_text(CanonicalBillingCode(input)));
 }
 
 PG_FUNCTION_INFO_V1(passport_issue_application_number);
@@ -578,10 +574,7 @@ PG_FUNCTION_INFO_V1(passport_issue_application_number);
 Datum
 passport_issue_application_number(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_TEXT_P(cstring_to_text(IssueNumeric(PG_GETARG_INT64(0),
-												  "application_number_seq",
-												  APPNUM_PAYLOAD, TWEAK_APPNUM,
-												  sizeof(TWEAK_APPNUM))));
+	PG_RETURN_TEXT_P(cstring_to_text(IssueApplicationNumber(PG_GETARG_INT64(0))));
 }
 
 PG_FUNCTION_INFO_V1(passport_issue_billing_code);
@@ -590,10 +583,7 @@ PG_FUNCTION_INFO_V1(passport_issue_billing_code);
 Datum
 passport_issue_billing_code(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_TEXT_P(cstring_to_text(IssueNumeric(PG_GETARG_INT64(0),
-												  "billing_code_seq",
-												  BILLING_PAYLOAD, TWEAK_BILLING,
-												  sizeof(TWEAK_BILLING))));
+	PG_RETURN_TEXT_P(cstring_to_text(IssueBillingCode(PG_GETARG_INT64(0))));
 }
 
 PG_FUNCTION_INFO_V1(passport_application_number_office);
@@ -602,13 +592,10 @@ PG_FUNCTION_INFO_V1(passport_application_number_office);
 Datum
 passport_application_number_office(PG_FUNCTION_ARGS)
 {
-	char	   *digits = ParseNumericOrError(text_to_cstring(PG_GETARG_TEXT_PP(0)),
-											 APPNUM_PAYLOAD + 1,
-											 ERRCODE_PP_INVALID_APPNUM,
-											 "application number");
-	int64		office = NumericOffice(digits, APPNUM_PAYLOAD, TWEAK_APPNUM, sizeof(TWEAK_APPNUM));
+	char	   *digits = CanonicalApplicationNumber(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	int64		office = ApplicationNumberOffice(digits);
 
-	if (office < 1 || office > PASSPORT_MAX_OFFICE_ID)
+	if (office == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(office);
 }
@@ -619,13 +606,10 @@ PG_FUNCTION_INFO_V1(passport_billing_code_office);
 Datum
 passport_billing_code_office(PG_FUNCTION_ARGS)
 {
-	char	   *digits = ParseNumericOrError(text_to_cstring(PG_GETARG_TEXT_PP(0)),
-											 BILLING_PAYLOAD + 1,
-											 ERRCODE_PP_INVALID_BILLING,
-											 "billing code");
-	int64		office = NumericOffice(digits, BILLING_PAYLOAD, TWEAK_BILLING, sizeof(TWEAK_BILLING));
+	char	   *digits = CanonicalBillingCode(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	int64		office = BillingCodeOffice(digits);
 
-	if (office < 1 || office > PASSPORT_MAX_OFFICE_ID)
+	if (office == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(office);
 }
