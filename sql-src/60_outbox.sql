@@ -80,6 +80,23 @@ $$;
 COMMENT ON FUNCTION passport.contact_channel(text) IS
   'The outbox channel that reaches an applicant: whatsapp for an E.164 number, app for a device or account id.';
 
+CREATE FUNCTION passport.fill_text(body text, fill jsonb)
+  RETURNS text
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  kv record;
+BEGIN
+  FOR kv IN SELECT key, value FROM jsonb_each_text(coalesce(fill, '{}')) LOOP
+    body := replace(body, '{' || kv.key || '}', coalesce(kv.value, ''));
+  END LOOP;
+  RETURN body;
+END;
+$$;
+COMMENT ON FUNCTION passport.fill_text(text, jsonb) IS
+  'A text with every {name} replaced by the value of name in fill (a JSON null gives an empty string); NULL stays NULL.';
+
 CREATE FUNCTION passport.render_message(template text, language text, payload jsonb)
   RETURNS text
   LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -87,7 +104,6 @@ CREATE FUNCTION passport.render_message(template text, language text, payload js
 AS $$
 DECLARE
   body text;
-  kv record;
 BEGIN
   SELECT t.body INTO body FROM passport.message_template t
    WHERE t.template = render_message.template
@@ -99,10 +115,7 @@ BEGIN
   IF body IS NULL THEN
     RAISE EXCEPTION 'no message template "%"', template USING ERRCODE = '22023';
   END IF;
-  FOR kv IN SELECT key, value FROM jsonb_each_text(coalesce(payload, '{}')) LOOP
-    body := replace(body, '{' || kv.key || '}', coalesce(kv.value, ''));
-  END LOOP;
-  RETURN body;
+  RETURN passport.fill_text(body, payload);
 END;
 $$;
 COMMENT ON FUNCTION passport.render_message(text, text, jsonb) IS

@@ -172,16 +172,12 @@ CREATE FUNCTION passport.bot_say(key text, language text, fill jsonb DEFAULT '{}
 AS $$
 DECLARE
   body text;
-  kv record;
 BEGIN
   SELECT t.body INTO body FROM passport.bot_text t WHERE t.key = bot_say.key AND t.language = bot_say.language;
   IF body IS NULL THEN
     SELECT t.body INTO body FROM passport.bot_text t WHERE t.key = bot_say.key AND t.language = 'id';
   END IF;
-  FOR kv IN SELECT k, v FROM jsonb_each_text(coalesce(fill, '{}')) AS x(k, v) LOOP
-    body := replace(body, '{' || kv.k || '}', coalesce(kv.v, ''));
-  END LOOP;
-  RETURN coalesce(body, key);
+  RETURN coalesce(passport.fill_text(body, fill), key);
 END;
 $$;
 COMMENT ON FUNCTION passport.bot_say(text, text, jsonb) IS 'A bot text in a language with {name} filled from fill.';
