@@ -1,11 +1,19 @@
 # Makefile for the passport extension (PGXS).
+#
+# Releases: a released script is committed as it shipped and never edited
+# (test/released.sha256 holds its checksum; the upgrade suite checks it).
+# A fresh install of the current version runs the released base script and
+# the update scripts after it, as PostgreSQL's contrib modules do; the update
+# script of the version under development is assembled from its parts under
+# sql-src/<version>/.
 
 EXTENSION   = passport
-EXTVERSION  = 0.1
+EXTVERSION  = 0.2
 MODULE_big  = passport
 OBJS        = src/passport.o src/spi.o src/ids.o src/ff1.o src/ident.o \
-              src/reserve.o src/status.o src/queue.o
-DATA_built  = passport--$(EXTVERSION).sql
+              src/reserve.o src/status.o src/queue.o src/compat.o
+DATA        = passport--0.1.sql
+DATA_built  = passport--0.1--0.2.sql
 SHLIB_LINK  = -lcrypto
 PG_CPPFLAGS = -Isrc
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
@@ -20,11 +28,21 @@ EXTRA_CLEAN = output_iso test/unit/test_ident \
               test/fuzz/fuzz_ident
 
 PG_CONFIG ?= pg_config
+
+# Supported PostgreSQL: 15 (the version every suite runs against).
+PG_MAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -n 's/^PostgreSQL \([0-9]*\).*/\1/p')
+ifeq ($(PG_MAJOR),)
+$(error cannot run $(PG_CONFIG): set PG_CONFIG to the pg_config of PostgreSQL 15)
+endif
+ifneq ($(PG_MAJOR),15)
+$(error passport supports PostgreSQL 15; $(PG_CONFIG) belongs to PostgreSQL $(PG_MAJOR))
+endif
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The install script is assembled from the parts under sql-src/.
-passport--$(EXTVERSION).sql: $(sort $(wildcard sql-src/*.sql))
+# The update script of the version under development, from its parts.
+passport--0.1--0.2.sql: $(sort $(wildcard sql-src/0.2/*.sql))
 	cat $^ > $@
 
 # Unit tests and fuzzer of the pure C code (no PostgreSQL headers).

@@ -61,6 +61,9 @@ extern int	passport_outbox_max_attempts;
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);
 
+/* compat.c: an entry point an older SQL declaration names (see there) */
+extern void PassportRetired(const char *symbol, const char *version) pg_attribute_noreturn();
+
 /* SPI helpers (spi.c) */
 extern SPIPlanPtr PassportPrepare(SPIPlanPtr *cache, const char *sql,
 								  int nargs, const Oid *argtypes);
