@@ -35,6 +35,15 @@ SELECT count(*) AS uncommented_relations FROM pg_class c
 SELECT count(*) >= 0 AS setup_ran FROM passport.setup_roles();
 SELECT * FROM passport.setup_roles();
 SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE 'passport\_%' ORDER BY 1;
+-- the grants are exactly the privilege model's rows
+SELECT count(*) AS granted_not_in_model FROM
+  (SELECT * FROM passport.granted_privileges() EXCEPT SELECT * FROM passport.role_privilege) x;
+SELECT count(*) AS in_model_not_granted FROM
+  (SELECT * FROM passport.role_privilege EXCEPT SELECT * FROM passport.granted_privileges()) x;
+-- a pre-existing role of a group role's name that can log in is refused
+ALTER ROLE passport_reporter LOGIN;
+SELECT pg_temp.try($$SELECT passport.setup_roles()$$);
+ALTER ROLE passport_reporter NOLOGIN;
 
 CREATE ROLE regress_nobody;
 CREATE ROLE regress_bot IN ROLE passport_adapter;
