@@ -61,6 +61,10 @@ extern int	passport_outbox_max_attempts;
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);
 
+/* access.c: the role outside every SECURITY DEFINER function */
+extern Oid	CallingRole(void);
+extern char *CallingRoleName(void);
+
 /* compat.c: an entry point an older SQL declaration names (see there) */
 extern void PassportRetired(const char *symbol, const char *version) pg_attribute_noreturn();
 
