@@ -245,6 +245,79 @@ COMMENT ON FUNCTION passport.bot_menu(passport.bot_turn, boolean) IS
 REVOKE ALL ON FUNCTION passport.bot_menu(passport.bot_turn, boolean) FROM PUBLIC;
 
 --------------------------------------------------------------------------
+-- Internal errors: logged and counted, never shown
+--------------------------------------------------------------------------
+
+-- What operators see of errors the bot did not expect: counts per day
+-- (UTC), step and SQLSTATE. No text of the error, no sender, no message:
+-- error texts can quote what a person typed.
+CREATE TABLE passport.conversation_error (
+  day      date        NOT NULL,
+  step     text        NOT NULL,
+  sqlstate text        NOT NULL,
+  errors   bigint      NOT NULL,
+  last_at  timestamptz NOT NULL,
+  CONSTRAINT conversation_error_pkey PRIMARY KEY (day, step, sqlstate),
+  CONSTRAINT conversation_error_errors_positive CHECK (errors > 0)
+);
+COMMENT ON TABLE passport.conversation_error IS
+  'Unexpected errors of the conversation engine per day (UTC), step (the conversation''s state) and SQLSTATE, with the time of the last one. The person got the generic apology; the server log has one LOG line per error with step and SQLSTATE. No personal data.';
+REVOKE ALL ON passport.conversation_error FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('passport.conversation_error', '');
+
+INSERT INTO passport.role_privilege (role_name, object_kind, object_name, privilege) VALUES
+  ('passport_admin', 'table', 'passport.conversation_error', 'SELECT'),
+  ('passport_reporter', 'table', 'passport.conversation_error', 'SELECT');
+
+-- Whether an error from the booking API is one of its answers (class PP: a
+-- condition the bot explains) or an internal error.
+CREATE FUNCTION passport.bot_expected(sqlstate text)
+  RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT sqlstate LIKE 'PP%'
+$$;
+COMMENT ON FUNCTION passport.bot_expected(text) IS
+  'True for SQLSTATEs of class PP (conditions the bot explains to the person); any other error in a step is internal.';
+REVOKE ALL ON FUNCTION passport.bot_expected(text) FROM PUBLIC;
+
+CREATE FUNCTION passport.note_conversation_error(step text, sqlstate text, at timestamptz)
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  RAISE LOG 'passport conversation: unexpected error in step "%", SQLSTATE %', step, sqlstate;
+  INSERT INTO passport.conversation_error AS e (day, step, sqlstate, errors, last_at)
+  VALUES ((at AT TIME ZONE 'UTC')::date, coalesce(step, '-'), sqlstate, 1, at)
+  ON CONFLICT ON CONSTRAINT conversation_error_pkey
+  DO UPDATE SET errors = e.errors + 1, last_at = GREATEST(e.last_at, excluded.last_at);
+END;
+$$;
+COMMENT ON FUNCTION passport.note_conversation_error(text, text, timestamptz) IS
+  'Counts one unexpected error of the conversation engine in passport.conversation_error and writes a LOG line with the step and SQLSTATE only.';
+REVOKE ALL ON FUNCTION passport.note_conversation_error(text, text, timestamptz) FROM PUBLIC;
+
+-- The reason the bot gives for an error of the booking API: its reason text
+-- (bot text reason_<SQLSTATE>); else, for the API's own conditions, the
+-- fallback; anything else is internal: counted, and answered with the
+-- generic apology rather than its message.
+CREATE FUNCTION passport.bot_failure(t passport.bot_turn, sqlstate text, fallback text)
+  RETURNS text
+  LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  IF passport.bot_text_body('reason_' || sqlstate, t.language) IS NULL AND NOT passport.bot_expected(sqlstate) THEN
+    PERFORM passport.note_conversation_error(t.state, sqlstate, t.now);
+    RETURN passport.bot_say('error', t.language);
+  END IF;
+  RETURN passport.bot_reason(sqlstate, t.language, fallback);
+END;
+$$;
+COMMENT ON FUNCTION passport.bot_failure(passport.bot_turn, text, text) IS
+  'The explanation of a booking API error for the person: its reason text, else fallback for class PP; any other SQLSTATE is counted as an internal error and explained with the generic apology.';
+REVOKE ALL ON FUNCTION passport.bot_failure(passport.bot_turn, text, text) FROM PUBLIC;
+
+--------------------------------------------------------------------------
 -- The booking API, called from one place each
 --------------------------------------------------------------------------
 
@@ -501,7 +574,7 @@ BEGIN
       t.context := pg_catalog.jsonb_build_object('last_reservation', (r.booking).reservation_number);
     EXCEPTION WHEN OTHERS THEN
       v_state := SQLSTATE;
-      v_reason := passport.bot_reason(v_state, lang, SQLERRM);
+      v_reason := passport.bot_failure(t, v_state, SQLERRM);
       t.reply := passport.bot_say('booking_failed', lang, pg_catalog.jsonb_build_object('reason', v_reason));
       t.context := t.context - 'asked_confirm';
       IF v_state IN ('PP001', 'PP002') THEN
@@ -575,6 +648,9 @@ BEGIN
       t.state := 'menu'; t.reply := passport.bot_say('rate_limited', lang);
       RETURN t;
     WHEN OTHERS THEN
+      IF NOT passport.bot_expected(SQLSTATE) THEN
+        PERFORM passport.note_conversation_error(t.state, SQLSTATE, t.now);
+      END IF;
       t.reply := passport.bot_say('status_not_found', lang) || E'\n' || passport.bot_say('ask_number', lang);
       RETURN t;
     END;
@@ -597,7 +673,9 @@ BEGIN
                                                            birth_date => v_day, language => lang);
         v_found := st.status <> 'not_found';
       EXCEPTION WHEN OTHERS THEN
-        NULL;
+        IF NOT passport.bot_expected(SQLSTATE) THEN
+          PERFORM passport.note_conversation_error(t.state, SQLSTATE, t.now);
+        END IF;
       END;
     END IF;
     t.state := 'menu';
@@ -629,7 +707,7 @@ BEGIN
       t.context := t.context - 'last_reservation';
     EXCEPTION WHEN OTHERS THEN
       t.reply := passport.bot_say('action_failed', lang, pg_catalog.jsonb_build_object('reason',
-                   passport.bot_reason(SQLSTATE, lang, passport.bot_say('unknown', lang))));
+                   passport.bot_failure(t, SQLSTATE, passport.bot_say('unknown', lang))));
     END;
     t.state := 'menu';
     RETURN t;
@@ -669,7 +747,7 @@ BEGIN
                  'date', pg_catalog.to_char(moved.local_date, 'DD-MM-YYYY'), 'time', pg_catalog.to_char(moved.start_time, 'HH24:MI')));
   EXCEPTION WHEN OTHERS THEN
     t.reply := passport.bot_say('action_failed', lang, pg_catalog.jsonb_build_object('reason',
-                 passport.bot_reason(SQLSTATE, lang, passport.bot_say('unknown', lang))));
+                 passport.bot_failure(t, SQLSTATE, passport.bot_say('unknown', lang))));
   END;
   t.state := 'menu';
   RETURN t;
@@ -878,3 +956,101 @@ $$;
 COMMENT ON FUNCTION passport.bot_step(text, text, text, text, timestamptz, text, text, jsonb) IS
   'One step of the dialogue (used by handle_message): commands that work at any step (menu, language, shortcuts), then the flow that owns the state (passport.bot_flow) answers and moves it.';
 
+--------------------------------------------------------------------------
+-- handle_message: unexpected errors counted
+--------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION passport.handle_message(channel text, sender text, message_id text, body text)
+  RETURNS passport.bot_reply
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t timestamptz := passport.now();
+  ch text := pg_catalog.lower(pg_catalog.left(pg_catalog.btrim(coalesce(channel, '')), 20));
+  who text := pg_catalog.left(pg_catalog.btrim(coalesce(sender, '')), 64);
+  msg text := pg_catalog.left(pg_catalog.btrim(coalesce(message_id, '')), 200);
+  txt text;
+  c passport.conversation;
+  stored passport.inbound_message;
+  s record;
+  result passport.bot_reply;
+BEGIN
+  IF ch = '' OR who = '' OR msg = '' THEN
+    RAISE EXCEPTION 'channel, sender and message_id are required'
+      USING ERRCODE = '22004', DETAIL = 'The adapter must pass the channel, the sender and the message id.';
+  END IF;
+  IF ch IN ('whatsapp', 'sms') AND who ~ '^[+0-9() .-]+$' THEN
+    BEGIN
+      who := passport.normalize_phone(who);
+    EXCEPTION WHEN OTHERS THEN
+      NULL;
+    END;
+  END IF;
+
+  -- the sender's conversation, locked: messages of one sender (and
+  -- redeliveries of one message) are handled one at a time
+  SELECT * INTO c FROM passport.conversation x WHERE x.channel = ch AND x.sender = who FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO passport.conversation AS x (channel, sender, updated_at, window_start)
+    VALUES (ch, who, t, t)
+    ON CONFLICT ON CONSTRAINT conversation_pkey DO NOTHING;
+    SELECT * INTO c FROM passport.conversation x WHERE x.channel = ch AND x.sender = who FOR UPDATE;
+  END IF;
+
+  -- a redelivered message gets the original reply and has no second effect
+  SELECT * INTO stored FROM passport.inbound_message m WHERE m.channel = ch AND m.message_id = msg;
+  IF FOUND THEN
+    RETURN (stored.reply, stored.choices, true)::passport.bot_reply;
+  END IF;
+
+  -- what a person typed: no control characters, at most 2000 characters
+  txt := pg_catalog.btrim(pg_catalog.regexp_replace(pg_catalog.left(coalesce(body, ''), 2000),
+                                                    '[\x01-\x09\x0b-\x1f\x7f]', ' ', 'g'));
+
+  IF c.window_start <= t - interval '1 minute' THEN
+    c.window_start := t;
+    c.messages := 0;
+  END IF;
+  c.messages := c.messages + 1;
+  IF c.updated_at < t - pg_catalog.current_setting('passport.conversation_timeout')::interval THEN
+    c.state := 'menu';
+    c.context := passport.bot_kept(c.context);
+  END IF;
+
+  IF c.messages > 20 THEN
+    result := (passport.bot_say('rate_limited', c.language), NULL, false);
+  ELSE
+    BEGIN
+      SELECT * INTO s FROM passport.bot_step(ch, who, msg, txt, t, c.state, c.language, c.context);
+      c.state := s.state;
+      c.language := s.language;
+      c.context := s.context;
+      result := (s.reply, s.choices, false);
+    EXCEPTION WHEN OTHERS THEN
+      -- nothing a person types raises here; anything that does is a fault:
+      -- counted and logged with the step, the person gets an apology
+      PERFORM passport.note_conversation_error(c.state, SQLSTATE, t);
+      c.state := 'menu';
+      c.context := passport.bot_kept(c.context);
+      result := (passport.bot_say('error', c.language) || E'\n\n' || passport.bot_say('menu', c.language), NULL, false);
+    END;
+  END IF;
+
+  UPDATE passport.conversation x
+     SET state = c.state, language = c.language, context = c.context, updated_at = t,
+         window_start = c.window_start, messages = c.messages
+   WHERE x.channel = ch AND x.sender = who;
+  INSERT INTO passport.inbound_message (channel, message_id, sender, received_at, reply, choices)
+  VALUES (ch, msg, who, t, result.reply, result.choices)
+  ON CONFLICT ON CONSTRAINT inbound_message_pkey DO NOTHING;
+  IF NOT FOUND THEN
+    -- the same message id from another sender, answered meanwhile: its reply
+    SELECT * INTO stored FROM passport.inbound_message m WHERE m.channel = ch AND m.message_id = msg;
+    RETURN (stored.reply, stored.choices, true)::passport.bot_reply;
+  END IF;
+  RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION passport.handle_message(text, text, text, text) IS
+  'The WhatsApp-style menu bot: the reply (and choices) to one inbound message. Idempotent on (channel, message_id); never raises on what a person types; an unexpected error is counted in passport.conversation_error and answered with an apology. Per-sender rate limit; conversations expire after passport.conversation_timeout.';
