@@ -61,4 +61,33 @@ SET ROLE regress_conv_bot;
 SELECT count(*) FROM passport.conversation_error;
 RESET ROLE;
 
+-- Message ids are the sender's own: a redelivery is the same channel,
+-- sender and message id. Another sender who reuses an id gets an answer of
+-- its own, never the stored reply of the first sender (which can hold a
+-- NIK, a name and a birth date), and the first sender's real message with
+-- an id someone else used first is answered, not swallowed.
+SET ROLE regress_conv_bot;
+SELECT pg_temp.talk('whatsapp', '0811-7000-0010', 'a', ARRAY['1', 'CNV', '1', '1', '3171014708900010', 'Ratna Dewi']);
+-- the reply to this message holds the NIK, the name and the birth date
+SELECT pg_temp.say('whatsapp', '0811-7000-0010', 'wamid.SHARED', '07-08-1990');
+-- another sender, the same id: its own reply, not a redelivery
+SELECT pg_temp.say('whatsapp', '0811-7000-0020', 'wamid.SHARED', 'halo');
+-- the first sender's webhook again: a redelivery of its own message
+SELECT pg_temp.say('whatsapp', '0811-7000-0010', 'wamid.SHARED', '07-08-1990');
+SELECT pg_temp.say('whatsapp', '0811-7000-0010', 'a7', '1');
+-- an id another sender used first does not swallow this sender's message
+SELECT pg_temp.say('whatsapp', '0811-7000-0020', 'wamid.NEXT', '2');
+SELECT pg_temp.say('whatsapp', '0811-7000-0010', 'wamid.NEXT', '2');
+-- two senders confirm a booking with the same message id: two bookings,
+-- each with its own number (the idempotency key is the sender's too)
+SELECT pg_temp.talk('whatsapp', '0811-7000-0030', 'c', ARRAY['1', 'CNV', '1', '1', '3171014708900030', 'Budi Santoso', '07-08-1990']);
+SELECT pg_temp.say('whatsapp', '0811-7000-0030', 'wamid.CONFIRM', '1');
+SELECT pg_temp.talk('whatsapp', '0811-7000-0040', 'd', ARRAY['1', 'CNV', '1', '1', '3171014708900040', 'Ani Lestari', '07-08-1990']);
+SELECT pg_temp.say('whatsapp', '0811-7000-0040', 'wamid.CONFIRM', '1');
+RESET ROLE;
+SELECT nik, full_name, sender FROM passport.reservation
+ WHERE office_id = passport.office_id('CNV') ORDER BY nik;
+SELECT sender, message_id, reply LIKE '%NIK%' AS holds_nik FROM passport.inbound_message
+ WHERE message_id IN ('wamid.SHARED', 'wamid.NEXT', 'wamid.CONFIRM') ORDER BY message_id, sender;
+
 DROP ROLE regress_conv_bot, regress_conv_reporter, regress_conv_admin;

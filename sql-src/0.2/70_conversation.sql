@@ -352,7 +352,9 @@ END;
 $$;
 COMMENT ON FUNCTION passport.bot_dates(text, text) IS 'The next five days with free places at an office in the bot''s lane, as a numbered list for the bot.';
 
--- Books what a conversation collected, idempotent on the message.
+-- Books what a conversation collected. The idempotency key is the message's
+-- and its sender's: a message id is the sender's own, so another sender's
+-- message with the same id is another request.
 CREATE FUNCTION passport.bot_book(t passport.bot_turn, OUT booking passport.booking,
                                   OUT office_name text, OUT office_address text)
   LANGUAGE plpgsql VOLATILE
@@ -360,13 +362,15 @@ AS $$
 BEGIN
   booking := passport.reserve(t.context ->> 'office', t.context ->> 'service', passport.bot_lane(),
                               (t.context ->> 'visit_date')::date, t.context ->> 'nik', t.context ->> 'name',
-                              (t.context ->> 'birth')::date, NULL, t.channel, t.sender, 'msg:' || t.message_id);
+                              (t.context ->> 'birth')::date, NULL, t.channel, t.sender,
+                              'msg:' || pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+                                t.sender || E'\n' || t.message_id, 'UTF8')), 'hex'));
   SELECT o.name, o.address INTO office_name, office_address
     FROM passport.office o WHERE o.code = booking.office_code;
 END;
 $$;
 COMMENT ON FUNCTION passport.bot_book(passport.bot_turn) IS
-  'The conversation''s one call of passport.reserve: the collected office, service, date and applicant, idempotent on the message id.';
+  'The conversation''s one call of passport.reserve: the collected office, service, date and applicant, idempotent on the sender and message id.';
 REVOKE ALL ON FUNCTION passport.bot_book(passport.bot_turn) FROM PUBLIC;
 
 CREATE FUNCTION passport.bot_cancel(reservation_number text, sender text)
@@ -957,8 +961,19 @@ COMMENT ON FUNCTION passport.bot_step(text, text, text, text, timestamptz, text,
   'One step of the dialogue (used by handle_message): commands that work at any step (menu, language, shortcuts), then the flow that owns the state (passport.bot_flow) answers and moves it.';
 
 --------------------------------------------------------------------------
--- handle_message: unexpected errors counted
+-- handle_message: one answer per message, message ids scoped to the sender
 --------------------------------------------------------------------------
+
+-- A message id is chosen by the sender's client: a redelivery is the same
+-- (channel, sender, message_id), and another sender's message with the same
+-- id is a message of its own. The key of 0.1, (channel, message_id), is a
+-- subset of this one, so the rows there already are unique under it; the
+-- key includes the sender, by which the table is distributable.
+ALTER TABLE passport.inbound_message DROP CONSTRAINT inbound_message_pkey;
+ALTER TABLE passport.inbound_message
+  ADD CONSTRAINT inbound_message_pkey PRIMARY KEY (channel, sender, message_id);
+COMMENT ON TABLE passport.inbound_message IS
+  'Each inbound message once per channel, sender and message id (webhooks deliver at least once; message ids are the sender''s own): a redelivery gets the stored reply and has no second effect.';
 
 CREATE OR REPLACE FUNCTION passport.handle_message(channel text, sender text, message_id text, body text)
   RETURNS passport.bot_reply
@@ -999,7 +1014,8 @@ BEGIN
   END IF;
 
   -- a redelivered message gets the original reply and has no second effect
-  SELECT * INTO stored FROM passport.inbound_message m WHERE m.channel = ch AND m.message_id = msg;
+  SELECT * INTO stored FROM passport.inbound_message m
+   WHERE m.channel = ch AND m.sender = who AND m.message_id = msg;
   IF FOUND THEN
     RETURN (stored.reply, stored.choices, true)::passport.bot_reply;
   END IF;
@@ -1045,12 +1061,14 @@ BEGIN
   VALUES (ch, msg, who, t, result.reply, result.choices)
   ON CONFLICT ON CONSTRAINT inbound_message_pkey DO NOTHING;
   IF NOT FOUND THEN
-    -- the same message id from another sender, answered meanwhile: its reply
-    SELECT * INTO stored FROM passport.inbound_message m WHERE m.channel = ch AND m.message_id = msg;
+    -- cannot happen while the conversation row is locked; if it did, the
+    -- message stored first (by this same sender) answers
+    SELECT * INTO stored FROM passport.inbound_message m
+     WHERE m.channel = ch AND m.sender = who AND m.message_id = msg;
     RETURN (stored.reply, stored.choices, true)::passport.bot_reply;
   END IF;
   RETURN result;
 END;
 $$;
 COMMENT ON FUNCTION passport.handle_message(text, text, text, text) IS
-  'The WhatsApp-style menu bot: the reply (and choices) to one inbound message. Idempotent on (channel, message_id); never raises on what a person types; an unexpected error is counted in passport.conversation_error and answered with an apology. Per-sender rate limit; conversations expire after passport.conversation_timeout.';
+  'The WhatsApp-style menu bot: the reply (and choices) to one inbound message. Idempotent on (channel, sender, message_id): message ids are the sender''s own. Never raises on what a person types; an unexpected error is counted in passport.conversation_error and answered with an apology. Per-sender rate limit; conversations expire after passport.conversation_timeout.';
