@@ -90,4 +90,17 @@ SELECT nik, full_name, sender FROM passport.reservation
 SELECT sender, message_id, reply LIKE '%NIK%' AS holds_nik FROM passport.inbound_message
  WHERE message_id IN ('wamid.SHARED', 'wamid.NEXT', 'wamid.CONFIRM') ORDER BY message_id, sender;
 
+-- Feedback keeps the sender as an HMAC under a key of its own purpose
+-- (feedback_sender), derived from the installation key, not as a hash of
+-- the number keyed with the key of the reservation numbers.
+SET ROLE regress_conv_bot;
+SELECT pg_temp.talk('whatsapp', '0811-7000-0050', 'f', ARRAY['6', 'Antrean rapi', '4', 'cnv']);
+RESET ROLE;
+SELECT f.sender_hash = passport.keyed_hash('feedback_sender', '+6281170000050') AS hmac_of_its_purpose,
+       f.sender_hash <> encode(sha256((SELECT s.key FROM passport.secret s WHERE s.purpose = 'ff1'
+                                        ORDER BY s.created_at LIMIT 1)
+                                      || convert_to('+6281170000050', 'UTF8')), 'hex') AS not_the_ff1_key,
+       f.category, f.rating
+  FROM passport.feedback f WHERE f.body = 'Antrean rapi';
+
 DROP ROLE regress_conv_bot, regress_conv_reporter, regress_conv_admin;

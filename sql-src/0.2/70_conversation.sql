@@ -868,13 +868,10 @@ BEGIN
     t.reply := passport.bot_say('ask_feedback_office', lang);
     RETURN t;
   END IF;
-  -- the sender only as a keyed hash
+  -- the sender only as a keyed pseudonym of its own purpose
   v_rating := (t.context ->> 'rating')::integer;
   INSERT INTO passport.feedback (office_id, channel, sender_hash, category, rating, body, created_at)
-  VALUES (v_office, t.channel,
-          pg_catalog.encode(pg_catalog.sha256((SELECT s.key FROM passport.secret s WHERE s.purpose = 'ff1'
-                                                ORDER BY s.created_at LIMIT 1)
-                                              || pg_catalog.convert_to(t.sender, 'UTF8')), 'hex'),
+  VALUES (v_office, t.channel, passport.keyed_hash('feedback_sender', t.sender),
           CASE WHEN v_rating >= 4 THEN 'appreciation' WHEN v_rating <= 2 THEN 'complaint' ELSE 'aspiration' END,
           v_rating, t.context ->> 'feedback', t.now);
   t.state := 'menu'; t.context := passport.bot_kept(t.context);
@@ -883,7 +880,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION passport.bot_feedback(passport.bot_turn) IS
-  'The appreciation and aspirations flow: text, rating (1-5 or -), office (code or -), stored in passport.feedback with the sender as a keyed hash.';
+  'The appreciation and aspirations flow: text, rating (1-5 or -), office (code or -), stored in passport.feedback with the sender as passport.keyed_hash(''feedback_sender'', sender).';
 REVOKE ALL ON FUNCTION passport.bot_feedback(passport.bot_turn) FROM PUBLIC;
 
 --------------------------------------------------------------------------
