@@ -632,6 +632,7 @@ DECLARE
   st record;
   v_day date;
   v_code text;
+  v_limited boolean := false;
   v_found boolean := false;
   moved passport.booking;
 BEGIN
@@ -673,10 +674,13 @@ BEGIN
     v_day := passport.parse_day(t.txt);
     IF v_day IS NOT NULL THEN
       BEGIN
-        SELECT * INTO st FROM passport.application_status(t.context ->> 'status_number',
+        -- the sender is passed too: the lookup counts against it
+        SELECT * INTO st FROM passport.application_status(t.context ->> 'status_number', sender => t.sender,
                                                            birth_date => v_day, language => lang);
         v_found := st.status <> 'not_found';
-      EXCEPTION WHEN OTHERS THEN
+      EXCEPTION WHEN SQLSTATE 'PP017' THEN
+        v_limited := true;
+      WHEN OTHERS THEN
         IF NOT passport.bot_expected(SQLSTATE) THEN
           PERFORM passport.note_conversation_error(t.state, SQLSTATE, t.now);
         END IF;
@@ -684,7 +688,9 @@ BEGIN
     END IF;
     t.state := 'menu';
     t.context := passport.bot_kept(t.context);
-    IF NOT v_found THEN
+    IF v_limited THEN
+      t.reply := passport.bot_say('rate_limited', lang);
+    ELSIF NOT v_found THEN
       -- no date, an unknown number or a wrong birth date answer alike
       t.reply := passport.bot_say('status_not_found', lang);
     ELSE
