@@ -80,6 +80,8 @@ SELECT reservation_number AS code3 FROM passport.reserve('LKP', 'renewal', 'regu
   'Sri Wahyuni', '1990-08-07', NULL, 'whatsapp', '+62 812 3456 7890') \gset
 SELECT reservation_number AS code4 FROM passport.reserve('LKP', 'renewal', 'regular', '2026-12-07', '3171014708900064',
   'Ayu Lestari', '1990-08-07', NULL, 'whatsapp', '+62 812 3456 7890') \gset
+-- a number this installation issued that belongs to no reservation
+SELECT passport.issue_reservation_number(passport.office_id('JKS')) AS unknown \gset
 
 -- find_reservation compares the sender as cancel does: every way of
 -- writing the number that booked finds the booking
@@ -90,7 +92,7 @@ SELECT status FROM passport.find_reservation(:'code1', sender => '+62 812 3456 7
 -- another sender, a wrong birth date, an unknown number: one answer, every other field empty
 SELECT * FROM passport.find_reservation(:'code1', sender => '0812-0000-0000');
 SELECT status FROM passport.find_reservation(:'code2', birth_date => '1990-08-08');
-SELECT status FROM passport.find_reservation('00000-00000', birth_date => '1990-08-07');
+SELECT status FROM passport.find_reservation(:'unknown', birth_date => '1990-08-07');
 SELECT pg_temp.try(format('SELECT passport.find_reservation(%L)', :'code1'));
 RESET ROLE;
 
