@@ -34,7 +34,10 @@ typedef struct QueueOffice
 	DateADT		today;
 } QueueOffice;
 
-/* LoadQueueOffice reads an office by code with its local date; PP011 if unknown. */
+/*
+ * LoadQueueOffice reads an office by code with its local date (PP011 if
+ * unknown) and checks that the caller may act on it.
+ */
 static void
 LoadQueueOffice(const char *office_code, TimestampTz now, QueueOffice *qo)
 {
@@ -61,6 +64,7 @@ LoadQueueOffice(const char *office_code, TimestampTz now, QueueOffice *qo)
 	qo->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
 	qo->code = PassportGetText(0, 2);
 	qo->today = DatumGetDateADT(PassportGetDatum(0, 3, &isnull));
+	RequireOfficeAccess(qo->office_id);
 }
 
 /*
@@ -282,11 +286,11 @@ SetTicket(int64 office_id, int64 ticket_id, const char *status, TimestampTz now)
 					values, NULL, false, 0);
 }
 
-PG_FUNCTION_INFO_V1(passport_walk_in_ticket);
+PG_FUNCTION_INFO_V1(passport_walk_in_ticket_0_2);
 
-/* passport_walk_in_ticket issues a walk-in ticket within the lane's contingent. */
+/* passport_walk_in_ticket_0_2 issues a walk-in ticket within the lane's contingent. */
 Datum
-passport_walk_in_ticket(PG_FUNCTION_ARGS)
+passport_walk_in_ticket_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *office_code = PassportArgText(fcinfo, 0);
@@ -326,11 +330,11 @@ passport_walk_in_ticket(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_pickup_ticket);
+PG_FUNCTION_INFO_V1(passport_pickup_ticket_0_2);
 
-/* passport_pickup_ticket issues (once a day) a pickup ticket for a ready passport. */
+/* passport_pickup_ticket_0_2 issues (once a day) a pickup ticket for a ready passport. */
 Datum
-passport_pickup_ticket(PG_FUNCTION_ARGS)
+passport_pickup_ticket_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -354,6 +358,8 @@ passport_pickup_ticket(PG_FUNCTION_ARGS)
 	digits = CanonicalApplicationNumber(typed);
 	office_id = ApplicationNumberOffice(digits);
 	PassportConnect();
+	if (office_id != 0)
+		RequireOfficeAccess(office_id);
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(digits);
 	values[2] = TimestampTzGetDatum(now);
@@ -388,11 +394,11 @@ passport_pickup_ticket(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_call_next);
+PG_FUNCTION_INFO_V1(passport_call_next_0_2);
 
-/* passport_call_next gives a counter the next waiting ticket, or NULL. */
+/* passport_call_next_0_2 gives a counter the next waiting ticket, or NULL. */
 Datum
-passport_call_next(PG_FUNCTION_ARGS)
+passport_call_next_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *office_code = PassportArgText(fcinfo, 0);
@@ -492,29 +498,29 @@ TicketStep(FunctionCallInfo fcinfo, const char *step)
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_recall);
+PG_FUNCTION_INFO_V1(passport_recall_0_2);
 
-/* passport_recall calls a ticket again, or marks it missed after max_calls. */
+/* passport_recall_0_2 calls a ticket again, or marks it missed after max_calls. */
 Datum
-passport_recall(PG_FUNCTION_ARGS)
+passport_recall_0_2(PG_FUNCTION_ARGS)
 {
 	return TicketStep(fcinfo, "recall");
 }
 
-PG_FUNCTION_INFO_V1(passport_start_service);
+PG_FUNCTION_INFO_V1(passport_start_service_0_2);
 
-/* passport_start_service records that service of a called ticket started. */
+/* passport_start_service_0_2 records that service of a called ticket started. */
 Datum
-passport_start_service(PG_FUNCTION_ARGS)
+passport_start_service_0_2(PG_FUNCTION_ARGS)
 {
 	return TicketStep(fcinfo, "start");
 }
 
-PG_FUNCTION_INFO_V1(passport_finish_service);
+PG_FUNCTION_INFO_V1(passport_finish_service_0_2);
 
-/* passport_finish_service records that service of a ticket ended. */
+/* passport_finish_service_0_2 records that service of a ticket ended. */
 Datum
-passport_finish_service(PG_FUNCTION_ARGS)
+passport_finish_service_0_2(PG_FUNCTION_ARGS)
 {
 	return TicketStep(fcinfo, "finish");
 }

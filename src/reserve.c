@@ -1201,11 +1201,11 @@ passport_reschedule(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
 
-PG_FUNCTION_INFO_V1(passport_check_in);
+PG_FUNCTION_INFO_V1(passport_check_in_0_2);
 
-/* passport_check_in checks a reservation in within its window. */
+/* passport_check_in_0_2 checks a reservation in within its window. */
 Datum
-passport_check_in(PG_FUNCTION_ARGS)
+passport_check_in_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -1216,9 +1216,12 @@ passport_check_in(PG_FUNCTION_ARGS)
 	ReservationRow row;
 	BookingOut	out;
 	char	   *ticket;
+	int64		office_id;
 
 	RequireText(typed, "reservation_number");
 	PassportConnect();
+	if (ReservationNumberOffice(CanonicalReservationNumber(typed), &office_id))
+		RequireOfficeAccess(office_id);
 	LockReservation(typed, false, NULL, false, 0, now, &row);
 	if (office_code != NULL && pg_strcasecmp(office_code, row.office_code) != 0)
 		ereport(ERROR,

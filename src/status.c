@@ -32,6 +32,8 @@
 
 #define DAY_USECS		((int64) 24 * 60 * 60 * USECS_PER_SEC)
 #define HOUR_USECS		((int64) 60 * 60 * USECS_PER_SEC)
+/* how far a bank's clock may be ahead of the database's */
+#define PAID_AT_SKEW	((int64) 5 * 60 * USECS_PER_SEC)
 
 /* An application row as the engine reads it (locked). */
 typedef struct AppRow
@@ -54,31 +56,11 @@ typedef struct AppRow
 	bool		target_known;	/* the target is a known status */
 } AppRow;
 
-/* CallerHasRole tells whether the calling user has the privileges of rolname. */
-static bool
-CallerHasRole(const char *rolname)
-{
-	Oid			outer = GetOuterUserId();
-	Oid			role;
-
-	if (superuser_arg(outer))
-		return true;
-	role = get_role_oid(rolname, true);
-	return OidIsValid(role) && has_privs_of_role(outer, role);
-}
-
 /* CallerIsOfficer: officers and administrators make the officer moves. */
 static bool
 CallerIsOfficer(void)
 {
 	return CallerHasRole("passport_officer") || CallerHasRole("passport_admin");
-}
-
-/* CallerName returns the calling user's name, recorded as the actor. */
-static char *
-CallerName(void)
-{
-	return GetUserNameFromId(GetOuterUserId(), false);
 }
 
 /* StateDatum forms the passport.application_state answer from the database. */
@@ -540,7 +522,7 @@ InsertApplication(int64 office_id, const char *reservation_code, const char *ser
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(number);
-	values[2] = CStringGetTextDatum(CallerName());
+	values[2] = CStringGetTextDatum(CallingRoleName());
 	values[3] = CStringGetTextDatum(channel);
 	values[4] = TimestampTzGetDatum(now);
 	values[5] = CStringGetTextDatum(reason);
@@ -564,14 +546,14 @@ RequireOfficer(const char *what)
 				 errhint("Grant passport_officer or passport_admin to the role.")));
 }
 
-PG_FUNCTION_INFO_V1(passport_open_application);
+PG_FUNCTION_INFO_V1(passport_open_application_0_2);
 
 /*
- * passport_open_application opens the application of a checked-in
+ * passport_open_application_0_2 opens the application of a checked-in
  * reservation; a second call answers with the application already open.
  */
 Datum
-passport_open_application(PG_FUNCTION_ARGS)
+passport_open_application_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -599,6 +581,7 @@ passport_open_application(PG_FUNCTION_ARGS)
 	PassportConnect();
 	if (!ReservationNumberOffice(code, &office_id))
 		goto notfound;
+	RequireOfficeAccess(office_id);
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(code);
 	if (PassportExecute(PassportPrepare(&res_plan,
@@ -655,11 +638,11 @@ notfound:
 	PG_RETURN_NULL();
 }
 
-PG_FUNCTION_INFO_V1(passport_open_walk_in);
+PG_FUNCTION_INFO_V1(passport_open_walk_in_0_2);
 
-/* passport_open_walk_in opens an application at the counter for a walk-in lane. */
+/* passport_open_walk_in_0_2 opens an application at the counter for a walk-in lane. */
 Datum
-passport_open_walk_in(PG_FUNCTION_ARGS)
+passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *office_code = PassportArgText(fcinfo, 0);
@@ -720,6 +703,7 @@ passport_open_walk_in(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown service \"%s\"", service)));
 	office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	RequireOfficeAccess(office_id);
 	number = InsertApplication(office_id, NULL, service, kind, validity, lane, force_majeure,
 							   nik, full_name, birth, phone, NULL, "counter", "walk-in", now);
 	result = StateDatum(fcinfo, cxt, office_id, number);
@@ -727,14 +711,14 @@ passport_open_walk_in(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_transition);
+PG_FUNCTION_INFO_V1(passport_transition_0_2);
 
 /*
- * passport_transition moves an application after checking the expected
+ * passport_transition_0_2 moves an application after checking the expected
  * status and version, the rule, the caller's role and the guards.
  */
 Datum
-passport_transition(PG_FUNCTION_ARGS)
+passport_transition_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -760,6 +744,8 @@ passport_transition(PG_FUNCTION_ARGS)
 				 errmsg("reason is longer than 500 characters")));
 	digits = CanonicalApplicationNumber(typed);
 	PassportConnect();
+	if (ApplicationNumberOffice(digits) != 0)
+		RequireOfficeAccess(ApplicationNumberOffice(digits));
 	LockApplication(digits, now, to, &row);
 	if (!row.target_known)
 		ereport(ERROR,
@@ -792,21 +778,23 @@ passport_transition(PG_FUNCTION_ARGS)
 				 errmsg("the move from %s to %s needs role %s", row.status, to,
 						HasRole(roles, "admin") ? "passport_admin" : "passport_officer")));
 	}
-	ApplyMove(&row, to, CallerName(), HasRole(roles, "officer") && CallerIsOfficer() ? "officer" : "admin",
+	ApplyMove(&row, to, CallingRoleName(), HasRole(roles, "officer") && CallerIsOfficer() ? "officer" : "admin",
 			  channel, reason, now);
 	result = StateDatum(fcinfo, cxt, row.office_id, row.number);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_confirm_payment);
+PG_FUNCTION_INFO_V1(passport_confirm_payment_0_2);
 
 /*
- * passport_confirm_payment applies a bank callback: idempotent on the NTPN,
- * refusing a wrong amount, an expired billing and a second NTPN.
+ * passport_confirm_payment_0_2 applies a bank callback from the payment role:
+ * idempotent on the NTPN, refusing a wrong amount, a billing expired (now
+ * or at the time of payment), a second NTPN for the billing and an NTPN
+ * already used for another billing.
  */
 Datum
-passport_confirm_payment(PG_FUNCTION_ARGS)
+passport_confirm_payment_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -817,7 +805,9 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	TimestampTz paid_at = PG_ARGISNULL(3) ? now : PG_GETARG_TIMESTAMPTZ(3);
 	static SPIPlanPtr lock_plan = NULL;
 	static SPIPlanPtr pay_plan = NULL;
+	static SPIPlanPtr ntpn_plan = NULL;
 	static const Oid lock_types[2] = {INT8OID, TEXTOID};
+	static const Oid ntpn_types[4] = {TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID};
 	static const Oid pay_types[4] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[4];
 	bool		isnull;
@@ -828,6 +818,7 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	int64		office_id;
 	int64		due;
 	TimestampTz expires;
+	TimestampTz issued;
 	const char *p;
 	AppRow		row;
 	Datum		result;
@@ -844,6 +835,17 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid NTPN \"%s\"", ntpn),
 				 errdetail("An NTPN has 8 to 32 letters and digits (16 in the state revenue system).")));
+	if (!CallerHasRole("passport_payment"))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only the payment role may confirm payments"),
+				 errdetail("Payments are confirmed by the bank's callback, which logs in as a member of passport_payment."),
+				 errhint("Grant passport_payment to the bank gateway's login role, never to a bot.")));
+	if (paid_at > now + PAID_AT_SKEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("paid_at %s is in the future", timestamptz_to_str(paid_at)),
+				 errdetail("A payment is confirmed after it was made; the bank's clock may be ahead by at most 5 minutes.")));
 	digits = CanonicalBillingCode(typed);
 	office_id = BillingCodeOffice(digits);
 	PassportConnect();
@@ -851,7 +853,8 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(digits);
 	if (office_id == 0 ||
 		PassportExecute(PassportPrepare(&lock_plan,
-										"SELECT b.status, b.ntpn, b.amount, b.expires_at, b.application_number "
+										"SELECT b.status, b.ntpn, b.amount, b.expires_at, b.application_number, "
+										"       b.issued_at "
 										"  FROM passport.billing b WHERE b.office_id = $1 AND b.billing_code = $2 "
 										"   FOR UPDATE",
 										2, lock_types),
@@ -865,6 +868,7 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	due = DatumGetInt64(PassportGetDatum(0, 3, &isnull));
 	expires = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
 	app_number = PassportGetText(0, 5);
+	issued = DatumGetTimestampTz(PassportGetDatum(0, 6, &isnull));
 
 	if (strcmp(status, "paid") == 0)
 	{
@@ -878,16 +882,37 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 		PassportFinish();
 		PG_RETURN_DATUM(result);
 	}
-	if (strcmp(status, "expired") == 0 || now >= expires)
+	if (strcmp(status, "expired") == 0 || now >= expires || paid_at >= expires)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_BILLING_EXPIRED),
 				 errmsg("the billing has expired"),
 				 errdetail("Billing %s was valid until %s.", digits, timestamptz_to_str(expires))));
+	if (paid_at < issued)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("paid_at %s is before the billing was issued", timestamptz_to_str(paid_at)),
+				 errdetail("Billing %s was issued at %s.", digits, timestamptz_to_str(issued))));
 	if (amount != due)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_WRONG_AMOUNT),
 				 errmsg("the amount paid does not match the billing"),
 				 errdetail("Billing %s is for %lld; %lld was paid.", digits, (long long) due, (long long) amount)));
+
+	/* an NTPN is national: it pays one billing of one office, once */
+	values[0] = CStringGetTextDatum(ntpn);
+	values[1] = Int64GetDatum(office_id);
+	values[2] = CStringGetTextDatum(digits);
+	values[3] = TimestampTzGetDatum(paid_at);
+	if (PassportExecute(PassportPrepare(&ntpn_plan,
+										"INSERT INTO passport.ntpn (ntpn, office_id, billing_code, paid_at) "
+										"VALUES ($1, $2, $3, $4) "
+										"ON CONFLICT ON CONSTRAINT ntpn_pkey DO NOTHING",
+										4, ntpn_types),
+						values, NULL, false, 0) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NTPN_USED),
+				 errmsg("NTPN \"%s\" was already used for another billing", ntpn),
+				 errdetail("An NTPN is issued by the state revenue system for one payment of one billing.")));
 
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(digits);
