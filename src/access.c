@@ -102,6 +102,8 @@ RequireOfficeAccess(int64 office_id)
 										2, types),
 						values, NULL, true, 1) != 1)
 		return;					/* no such office: the caller reports not found */
+	/* columns: office code, whether the caller is bound to it */
+	PassportExpectColumns(2);
 	if (DatumGetBool(PassportGetDatum(0, 2, &isnull)))
 		return;
 	code = PassportGetText(0, 1);
@@ -219,6 +221,8 @@ CheckOfficeScope(char **newval, void **extra, GucSource source)
 										" ORDER BY c.n",
 										3, types),
 						values, NULL, true, 0);
+		/* columns: code, office number (NULL if unknown), whether the caller may act on it */
+		PassportExpectColumns(3);
 		for (i = 0; i < (int) SPI_processed; i++)
 		{
 			bool		isnull;

@@ -77,6 +77,7 @@ extern SPIPlanPtr PassportPrepare(SPIPlanPtr *cache, const char *sql,
 								  int nargs, const Oid *argtypes);
 extern int	PassportExecute(SPIPlanPtr plan, const Datum *values,
 							const char *nulls, bool read_only, long count);
+extern void PassportExpectColumns(int ncolumns);
 extern Datum PassportGetDatum(int row, int col, bool *isnull);
 extern char *PassportGetText(int row, int col);
 extern void PassportConnect(void);

@@ -61,6 +61,8 @@ LoadQueueOffice(const char *office_code, TimestampTz now, QueueOffice *qo)
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
 				 errmsg("unknown office \"%s\"", office_code),
 				 errdetail("No active office has this code.")));
+	/* columns: office number, code, local date now */
+	PassportExpectColumns(3);
 	qo->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
 	qo->code = PassportGetText(0, 2);
 	qo->today = DatumGetDateADT(PassportGetDatum(0, 3, &isnull));
@@ -109,6 +111,8 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 									"          (SELECT l.call_order FROM passport.lane l WHERE l.lane_code = $2)",
 									3, number_types),
 					values, NULL, false, 0);
+	/* columns: number, local date, lane prefix, calling order */
+	PassportExpectColumns(4);
 	number = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
 	day = DatumGetDateADT(PassportGetDatum(0, 2, &isnull));
 	prefix = PassportGetText(0, 3);
@@ -248,6 +252,8 @@ LockTicket(const QueueOffice *qo, const char *typed, int64 *ticket_id, char **st
 				(errcode(ERRCODE_PP_NOT_FOUND),
 				 errmsg("ticket %s not found", code),
 				 errdetail("Office \"%s\" has issued no ticket %s today.", qo->code, code)));
+	/* columns: ticket id, status, calls */
+	PassportExpectColumns(3);
 	*ticket_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
 	*status = PassportGetText(0, 2);
 	*calls = DatumGetInt32(PassportGetDatum(0, 3, &isnull));

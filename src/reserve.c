@@ -61,6 +61,22 @@ typedef struct Allocation
 	TimestampTz ends_at;
 } Allocation;
 
+/* Attributes of the answer type passport.booking (0-based, as in a tuple). */
+typedef enum BookingAttribute
+{
+	BOOKING_RESERVATION_NUMBER,
+	BOOKING_OFFICE_CODE,
+	BOOKING_LOCAL_DATE,
+	BOOKING_START_TIME,
+	BOOKING_END_TIME,
+	BOOKING_LANE,
+	BOOKING_SERVICE,
+	BOOKING_STATUS,
+	BOOKING_DUPLICATE,
+	BOOKING_TICKET,
+	BOOKING_ATTRIBUTES
+} BookingAttribute;
+
 /* What a booking answer carries (strings in the caller's context). */
 typedef struct BookingOut
 {
@@ -167,22 +183,26 @@ static Datum
 BuildBooking(FunctionCallInfo fcinfo, const BookingOut *out)
 {
 	TupleDesc	tupdesc;
-	Datum		values[10];
-	bool		nulls[10] = {false, false, false, false, false, false, false, false, false, false};
+	Datum		values[BOOKING_ATTRIBUTES];
+	bool		nulls[BOOKING_ATTRIBUTES];
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	values[0] = CStringGetTextDatum(out->code);
-	values[1] = CStringGetTextDatum(out->office_code);
-	values[2] = DateADTGetDatum(out->local_date);
-	values[3] = TimeADTGetDatum(LocalTime(out->starts_at, out->time_zone));
-	values[4] = TimeADTGetDatum(LocalTime(out->ends_at, out->time_zone));
-	values[5] = CStringGetTextDatum(out->lane);
-	values[6] = CStringGetTextDatum(out->service);
-	values[7] = CStringGetTextDatum(out->status);
-	values[8] = BoolGetDatum(out->duplicate);
-	values[9] = out->ticket ? CStringGetTextDatum(out->ticket) : (Datum) 0;
-	nulls[9] = out->ticket == NULL;
+	if (tupdesc->natts != BOOKING_ATTRIBUTES)
+		elog(ERROR, "passport.booking has %d attributes where %d are named",
+			 tupdesc->natts, BOOKING_ATTRIBUTES);
+	memset(nulls, false, sizeof(nulls));
+	values[BOOKING_RESERVATION_NUMBER] = CStringGetTextDatum(out->code);
+	values[BOOKING_OFFICE_CODE] = CStringGetTextDatum(out->office_code);
+	values[BOOKING_LOCAL_DATE] = DateADTGetDatum(out->local_date);
+	values[BOOKING_START_TIME] = TimeADTGetDatum(LocalTime(out->starts_at, out->time_zone));
+	values[BOOKING_END_TIME] = TimeADTGetDatum(LocalTime(out->ends_at, out->time_zone));
+	values[BOOKING_LANE] = CStringGetTextDatum(out->lane);
+	values[BOOKING_SERVICE] = CStringGetTextDatum(out->service);
+	values[BOOKING_STATUS] = CStringGetTextDatum(out->status);
+	values[BOOKING_DUPLICATE] = BoolGetDatum(out->duplicate);
+	values[BOOKING_TICKET] = out->ticket ? CStringGetTextDatum(out->ticket) : (Datum) 0;
+	nulls[BOOKING_TICKET] = out->ticket == NULL;
 	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
 }
 
@@ -198,6 +218,34 @@ typedef struct BookingProbe
 	bool		free_exists;	/* a released counter row with room exists */
 	bool		released;		/* a released slot (full or not) exists */
 } BookingProbe;
+
+/* Result columns of ProbeBooking's statement. */
+typedef enum ProbeColumn
+{
+	PROBE_OFFICE_ID = 1,
+	PROBE_TIME_ZONE,
+	PROBE_ACTIVE,
+	PROBE_LANE_KNOWN,
+	PROBE_LANE_BOOKABLE,
+	PROBE_SERVICE_KNOWN,
+	PROBE_DAY,
+	PROBE_DAY_START,
+	PROBE_DAY_END,
+	PROBE_PREFERRED,
+	PROBE_TODAY,
+	PROBE_DUP_CODE,
+	PROBE_DUP_LOCAL_DATE,
+	PROBE_DUP_STARTS_AT,
+	PROBE_DUP_ENDS_AT,
+	PROBE_DUP_LANE,
+	PROBE_DUP_SERVICE,
+	PROBE_DUP_STATUS,
+	PROBE_DUP_NIK,
+	PROBE_NIK_BLOCKED,
+	PROBE_FREE_EXISTS,
+	PROBE_RELEASED
+} ProbeColumn;
+#define PROBE_COLUMNS	PROBE_RELEASED
 
 /*
  * ProbeBooking reads, in one statement, everything a booking checks before
@@ -273,42 +321,43 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
 				 errmsg("unknown office \"%s\"", office_code),
 				 errdetail("No office has this code.")));
+	PassportExpectColumns(PROBE_COLUMNS);
 
-	oc->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	oc->office_id = DatumGetInt64(PassportGetDatum(0, PROBE_OFFICE_ID, &isnull));
 	oc->code = code;
-	oc->time_zone = PassportGetText(0, 2);
-	oc->active = DatumGetBool(PassportGetDatum(0, 3, &isnull));
-	oc->lane_known = DatumGetBool(PassportGetDatum(0, 4, &isnull));
-	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, 5, &isnull));
-	oc->service_known = DatumGetBool(PassportGetDatum(0, 6, &isnull));
-	oc->day = DatumGetDateADT(PassportGetDatum(0, 7, &isnull));
-	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
-	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, 9, &isnull));
-	oc->preferred = DatumGetTimestampTz(PassportGetDatum(0, 10, &isnull));
+	oc->time_zone = PassportGetText(0, PROBE_TIME_ZONE);
+	oc->active = DatumGetBool(PassportGetDatum(0, PROBE_ACTIVE, &isnull));
+	oc->lane_known = DatumGetBool(PassportGetDatum(0, PROBE_LANE_KNOWN, &isnull));
+	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, PROBE_LANE_BOOKABLE, &isnull));
+	oc->service_known = DatumGetBool(PassportGetDatum(0, PROBE_SERVICE_KNOWN, &isnull));
+	oc->day = DatumGetDateADT(PassportGetDatum(0, PROBE_DAY, &isnull));
+	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_START, &isnull));
+	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_END, &isnull));
+	oc->preferred = DatumGetTimestampTz(PassportGetDatum(0, PROBE_PREFERRED, &isnull));
 	if (isnull)
 		oc->preferred = DT_NOBEGIN;
-	oc->today = DatumGetDateADT(PassportGetDatum(0, 11, &isnull));
+	oc->today = DatumGetDateADT(PassportGetDatum(0, PROBE_TODAY, &isnull));
 
-	(void) PassportGetDatum(0, 12, &isnull);
+	(void) PassportGetDatum(0, PROBE_DUP_CODE, &isnull);
 	probe->duplicate = !isnull;
 	if (probe->duplicate)
 	{
-		probe->dup_nik = PassportGetText(0, 19);
-		probe->dup.code = CopyOut(cxt, PassportGetText(0, 12));
+		probe->dup_nik = PassportGetText(0, PROBE_DUP_NIK);
+		probe->dup.code = CopyOut(cxt, PassportGetText(0, PROBE_DUP_CODE));
 		probe->dup.office_code = CopyOut(cxt, code);
-		probe->dup.local_date = DatumGetDateADT(PassportGetDatum(0, 13, &isnull));
-		probe->dup.starts_at = DatumGetTimestampTz(PassportGetDatum(0, 14, &isnull));
-		probe->dup.ends_at = DatumGetTimestampTz(PassportGetDatum(0, 15, &isnull));
+		probe->dup.local_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_LOCAL_DATE, &isnull));
+		probe->dup.starts_at = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DUP_STARTS_AT, &isnull));
+		probe->dup.ends_at = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DUP_ENDS_AT, &isnull));
 		probe->dup.time_zone = CopyOut(cxt, oc->time_zone);
-		probe->dup.lane = CopyOut(cxt, PassportGetText(0, 16));
-		probe->dup.service = CopyOut(cxt, PassportGetText(0, 17));
-		probe->dup.status = CopyOut(cxt, PassportGetText(0, 18));
+		probe->dup.lane = CopyOut(cxt, PassportGetText(0, PROBE_DUP_LANE));
+		probe->dup.service = CopyOut(cxt, PassportGetText(0, PROBE_DUP_SERVICE));
+		probe->dup.status = CopyOut(cxt, PassportGetText(0, PROBE_DUP_STATUS));
 		probe->dup.duplicate = true;
 		probe->dup.ticket = NULL;
 	}
-	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, 20, &isnull));
-	probe->free_exists = DatumGetBool(PassportGetDatum(0, 21, &isnull));
-	probe->released = DatumGetBool(PassportGetDatum(0, 22, &isnull));
+	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, PROBE_NIK_BLOCKED, &isnull));
+	probe->free_exists = DatumGetBool(PassportGetDatum(0, PROBE_FREE_EXISTS, &isnull));
+	probe->released = DatumGetBool(PassportGetDatum(0, PROBE_RELEASED, &isnull));
 
 	if (!oc->active)
 		ereport(ERROR,
@@ -462,6 +511,17 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 	"    FROM r JOIN passport.office o ON o.office_id = $1 WHERE $15 IS NOT NULL) " \
 	"SELECT slot_id, shard, local_date, starts_at, ends_at FROM r"
 
+/* Result columns of the allocation statements: the counter row taken. */
+typedef enum AllocColumn
+{
+	ALLOC_SLOT_ID = 1,
+	ALLOC_SHARD,
+	ALLOC_LOCAL_DATE,
+	ALLOC_STARTS_AT,
+	ALLOC_ENDS_AT
+} AllocColumn;
+#define ALLOC_COLUMNS	ALLOC_ENDS_AT
+
 /* The reservation a booking inserts together with its place. */
 typedef struct NewReservation
 {
@@ -555,11 +615,12 @@ AllocateSlot(int64 office_id, const char *lane, TimestampTz lo, TimestampTz hi,
 	}
 	if (n != 1)
 		elog(ERROR, "slot allocation updated %d counter rows", n);
-	out->slot_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-	out->shard = DatumGetInt16(PassportGetDatum(0, 2, &isnull));
-	out->local_date = DatumGetDateADT(PassportGetDatum(0, 3, &isnull));
-	out->starts_at = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
-	out->ends_at = DatumGetTimestampTz(PassportGetDatum(0, 5, &isnull));
+	PassportExpectColumns(ALLOC_COLUMNS);
+	out->slot_id = DatumGetInt64(PassportGetDatum(0, ALLOC_SLOT_ID, &isnull));
+	out->shard = DatumGetInt16(PassportGetDatum(0, ALLOC_SHARD, &isnull));
+	out->local_date = DatumGetDateADT(PassportGetDatum(0, ALLOC_LOCAL_DATE, &isnull));
+	out->starts_at = DatumGetTimestampTz(PassportGetDatum(0, ALLOC_STARTS_AT, &isnull));
+	out->ends_at = DatumGetTimestampTz(PassportGetDatum(0, ALLOC_ENDS_AT, &isnull));
 	return true;
 }
 
@@ -663,6 +724,8 @@ NikRefusal(const char *nik, const char *tzname)
 						values, NULL, false, 1) == 1 &&
 		!DatumGetBool(PassportGetDatum(0, 1, &isnull)))
 	{
+		/* columns: whether the NIK holds a reservation, its cooldown end */
+		PassportExpectColumns(2);
 		until = DatumGetTimestampTz(PassportGetDatum(0, 2, &isnull));
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_COOLDOWN),
@@ -722,6 +785,8 @@ ClaimGuards(const char *nik, int64 office_id, const char *code,
 									"SELECT (SELECT count(*) FROM n) > 0, (SELECT count(*) FROM s) > 0",
 									6, types),
 					values, nulls, false, 0);
+	/* columns: whether the NIK claim took, whether the sender was counted */
+	PassportExpectColumns(2);
 	nik_ok = DatumGetBool(PassportGetDatum(0, 1, &isnull));
 	*sender_counted = DatumGetBool(PassportGetDatum(0, 2, &isnull));
 	if (nik_ok && count_sender && !*sender_counted)
@@ -800,6 +865,27 @@ typedef struct ReservationRow
 	DateADT		today;			/* local date now at the office */
 } ReservationRow;
 
+/* Result columns of LockReservation's statement. */
+typedef enum LockedColumn
+{
+	LOCKED_SLOT_ID = 1,
+	LOCKED_SHARD,
+	LOCKED_LANE,
+	LOCKED_SERVICE,
+	LOCKED_LOCAL_DATE,
+	LOCKED_STARTS_AT,
+	LOCKED_ENDS_AT,
+	LOCKED_STATUS,
+	LOCKED_NIK,
+	LOCKED_SENDER,
+	LOCKED_BIRTH_DATE,
+	LOCKED_RESCHEDULES,
+	LOCKED_OFFICE_CODE,
+	LOCKED_TIME_ZONE,
+	LOCKED_TODAY
+} LockedColumn;
+#define LOCKED_COLUMNS	LOCKED_TODAY
+
 /*
  * LockReservation finds a reservation by its typed number and locks it.
  * With check_factor, the sender or the birth date must match; an unknown
@@ -835,23 +921,24 @@ LockReservation(const char *typed, bool check_factor, const char *sender,
 						values, NULL, false, 1) != 1)
 		goto notfound;
 
+	PassportExpectColumns(LOCKED_COLUMNS);
 	row->office_id = office_id;
 	row->code = code;
-	row->slot_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-	row->shard = DatumGetInt16(PassportGetDatum(0, 2, &isnull));
-	row->lane = PassportGetText(0, 3);
-	row->service = PassportGetText(0, 4);
-	row->local_date = DatumGetDateADT(PassportGetDatum(0, 5, &isnull));
-	row->starts_at = DatumGetTimestampTz(PassportGetDatum(0, 6, &isnull));
-	row->ends_at = DatumGetTimestampTz(PassportGetDatum(0, 7, &isnull));
-	row->status = PassportGetText(0, 8);
-	row->nik = PassportGetText(0, 9);
-	row->sender = PassportGetText(0, 10);
-	row->birth_date = DatumGetDateADT(PassportGetDatum(0, 11, &isnull));
-	row->reschedules = DatumGetInt16(PassportGetDatum(0, 12, &isnull));
-	row->office_code = PassportGetText(0, 13);
-	row->time_zone = PassportGetText(0, 14);
-	row->today = DatumGetDateADT(PassportGetDatum(0, 15, &isnull));
+	row->slot_id = DatumGetInt64(PassportGetDatum(0, LOCKED_SLOT_ID, &isnull));
+	row->shard = DatumGetInt16(PassportGetDatum(0, LOCKED_SHARD, &isnull));
+	row->lane = PassportGetText(0, LOCKED_LANE);
+	row->service = PassportGetText(0, LOCKED_SERVICE);
+	row->local_date = DatumGetDateADT(PassportGetDatum(0, LOCKED_LOCAL_DATE, &isnull));
+	row->starts_at = DatumGetTimestampTz(PassportGetDatum(0, LOCKED_STARTS_AT, &isnull));
+	row->ends_at = DatumGetTimestampTz(PassportGetDatum(0, LOCKED_ENDS_AT, &isnull));
+	row->status = PassportGetText(0, LOCKED_STATUS);
+	row->nik = PassportGetText(0, LOCKED_NIK);
+	row->sender = PassportGetText(0, LOCKED_SENDER);
+	row->birth_date = DatumGetDateADT(PassportGetDatum(0, LOCKED_BIRTH_DATE, &isnull));
+	row->reschedules = DatumGetInt16(PassportGetDatum(0, LOCKED_RESCHEDULES, &isnull));
+	row->office_code = PassportGetText(0, LOCKED_OFFICE_CODE);
+	row->time_zone = PassportGetText(0, LOCKED_TIME_ZONE);
+	row->today = DatumGetDateADT(PassportGetDatum(0, LOCKED_TODAY, &isnull));
 
 	if (!check_factor)
 		return;
@@ -1347,6 +1434,8 @@ passport_sweep(PG_FUNCTION_ARGS)
 	{
 		bool		isnull;
 
+		/* columns: office number, code, local date now */
+		PassportExpectColumns(3);
 		ids[i] = DatumGetInt64(PassportGetDatum(i, 1, &isnull));
 		codes[i] = PassportGetText(i, 2);
 		todays[i] = DatumGetDateADT(PassportGetDatum(i, 3, &isnull));
@@ -1441,6 +1530,8 @@ passport_sweep(PG_FUNCTION_ARGS)
 										"       (SELECT count(*) FROM msg)::integer",
 										4, sweep_types),
 						values, NULL, false, 0);
+		/* columns: billings expired, forfeited, uncollected, history rows, messages */
+		PassportExpectColumns(5);
 		out[0] = CStringGetTextDatum(codes[i]);
 		out[1] = Int32GetDatum(marked);
 		out[2] = PassportGetDatum(0, 1, &isnull);

@@ -92,6 +92,25 @@ StateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id,
 	return PassportRowDatum(fcinfo, cxt);
 }
 
+/* Result columns of LockApplication's statement. */
+typedef enum AppColumn
+{
+	APP_STATUS = 1,
+	APP_VERSION,
+	APP_SERVICE,
+	APP_PASSPORT_KIND,
+	APP_VALIDITY_YEARS,
+	APP_LANE,
+	APP_FORCE_MAJEURE,
+	APP_INCOMPLETE_UNTIL,
+	APP_OFFICE_CODE,
+	APP_TODAY,
+	APP_PAYMENT_POLICY,
+	APP_RULE_ROLES,
+	APP_TARGET_KNOWN
+} AppColumn;
+#define APP_COLUMNS		APP_TARGET_KNOWN
+
 /*
  * LockApplication finds an application by its canonical number and locks
  * it; raises PP006 when there is none.
@@ -126,22 +145,23 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 											4, types),
 							values, NULL, false, 1) == 1)
 		{
+			PassportExpectColumns(APP_COLUMNS);
 			row->office_id = office_id;
 			row->number = pstrdup(digits);
-			row->status = PassportGetText(0, 1);
-			row->version = DatumGetInt32(PassportGetDatum(0, 2, &isnull));
-			row->service = PassportGetText(0, 3);
-			row->passport_kind = PassportGetText(0, 4);
-			row->validity_years = DatumGetInt16(PassportGetDatum(0, 5, &isnull));
-			row->lane = PassportGetText(0, 6);
-			row->force_majeure = DatumGetBool(PassportGetDatum(0, 7, &isnull));
-			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
+			row->status = PassportGetText(0, APP_STATUS);
+			row->version = DatumGetInt32(PassportGetDatum(0, APP_VERSION, &isnull));
+			row->service = PassportGetText(0, APP_SERVICE);
+			row->passport_kind = PassportGetText(0, APP_PASSPORT_KIND);
+			row->validity_years = DatumGetInt16(PassportGetDatum(0, APP_VALIDITY_YEARS, &isnull));
+			row->lane = PassportGetText(0, APP_LANE);
+			row->force_majeure = DatumGetBool(PassportGetDatum(0, APP_FORCE_MAJEURE, &isnull));
+			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, APP_INCOMPLETE_UNTIL, &isnull));
 			row->has_incomplete_until = !isnull;
-			row->office_code = PassportGetText(0, 9);
-			row->today = DatumGetDateADT(PassportGetDatum(0, 10, &isnull));
-			row->payment_policy = PassportGetText(0, 11);
-			row->rule_roles = PassportGetText(0, 12);
-			row->target_known = DatumGetBool(PassportGetDatum(0, 13, &isnull));
+			row->office_code = PassportGetText(0, APP_OFFICE_CODE);
+			row->today = DatumGetDateADT(PassportGetDatum(0, APP_TODAY, &isnull));
+			row->payment_policy = PassportGetText(0, APP_PAYMENT_POLICY);
+			row->rule_roles = PassportGetText(0, APP_RULE_ROLES);
+			row->target_known = DatumGetBool(PassportGetDatum(0, APP_TARGET_KNOWN, &isnull));
 			return;
 		}
 	}
@@ -247,6 +267,8 @@ IssueBilling(const AppRow *row, TimestampTz now)
 									"SELECT b.amount, b.breakdown FROM passport.billing_amount($1, $2, $3, $4, $5, $6) b",
 									6, amount_types),
 					values, NULL, false, 1);
+	/* columns: amount, breakdown */
+	PassportExpectColumns(2);
 	amount = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
 	breakdown = SPI_datumTransfer(PassportGetDatum(0, 2, &isnull), false, -1);
 
@@ -546,6 +568,20 @@ RequireOfficer(const char *what)
 				 errhint("Grant passport_officer or passport_admin to the role.")));
 }
 
+/* Result columns of the reservation read by open_application. */
+typedef enum OpenColumn
+{
+	OPEN_STATUS = 1,
+	OPEN_SERVICE,
+	OPEN_LANE,
+	OPEN_NIK,
+	OPEN_FULL_NAME,
+	OPEN_BIRTH_DATE,
+	OPEN_PHONE,
+	OPEN_SENDER
+} OpenColumn;
+#define OPEN_COLUMNS	OPEN_SENDER
+
 PG_FUNCTION_INFO_V1(passport_open_application_0_2);
 
 /*
@@ -586,24 +622,23 @@ passport_open_application_0_2(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(code);
 	if (PassportExecute(PassportPrepare(&res_plan,
 										"SELECT r.status, r.service, r.lane, r.nik, r.full_name, r.birth_date, "
-										"       r.phone, r.sender, r.channel "
+										"       r.phone, r.sender "
 										"  FROM passport.reservation r WHERE r.office_id = $1 AND r.code = $2 "
 										"   FOR UPDATE",
 										2, types),
 						values, NULL, false, 1) != 1)
 		goto notfound;
-	status = PassportGetText(0, 1);
+	PassportExpectColumns(OPEN_COLUMNS);
+	status = PassportGetText(0, OPEN_STATUS);
 	{
-		char	   *service = PassportGetText(0, 2);
-		char	   *lane = PassportGetText(0, 3);
-		char	   *nik = PassportGetText(0, 4);
-		char	   *full_name = PassportGetText(0, 5);
-		DateADT		birth = DatumGetDateADT(PassportGetDatum(0, 6, &isnull));
-		char	   *phone = PassportGetText(0, 7);
-		char	   *sender = PassportGetText(0, 8);
-		char	   *channel = PassportGetText(0, 9);
+		char	   *service = PassportGetText(0, OPEN_SERVICE);
+		char	   *lane = PassportGetText(0, OPEN_LANE);
+		char	   *nik = PassportGetText(0, OPEN_NIK);
+		char	   *full_name = PassportGetText(0, OPEN_FULL_NAME);
+		DateADT		birth = DatumGetDateADT(PassportGetDatum(0, OPEN_BIRTH_DATE, &isnull));
+		char	   *phone = PassportGetText(0, OPEN_PHONE);
+		char	   *sender = PassportGetText(0, OPEN_SENDER);
 
-		(void) channel;
 		/* already open: the same answer */
 		if (PassportExecute(PassportPrepare(&app_plan,
 											"SELECT a.application_number FROM passport.application a "
@@ -698,6 +733,8 @@ passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
 				 errmsg("unknown office \"%s\"", office_code),
 				 errdetail("No active office has this code.")));
+	/* columns: office number, active, whether the service is known */
+	PassportExpectColumns(3);
 	if (!DatumGetBool(PassportGetDatum(0, 3, &isnull)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -785,6 +822,18 @@ passport_transition_0_2(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
+/* Result columns of the billing locked by confirm_payment. */
+typedef enum PayColumn
+{
+	PAY_STATUS = 1,
+	PAY_NTPN,
+	PAY_AMOUNT,
+	PAY_EXPIRES_AT,
+	PAY_APPLICATION_NUMBER,
+	PAY_ISSUED_AT
+} PayColumn;
+#define PAY_COLUMNS		PAY_ISSUED_AT
+
 PG_FUNCTION_INFO_V1(passport_confirm_payment_0_2);
 
 /*
@@ -863,12 +912,13 @@ passport_confirm_payment_0_2(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PP_NOT_FOUND),
 				 errmsg("billing not found"),
 				 errdetail("No billing has the code %s.", digits)));
-	status = PassportGetText(0, 1);
-	paid_ntpn = PassportGetText(0, 2);
-	due = DatumGetInt64(PassportGetDatum(0, 3, &isnull));
-	expires = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
-	app_number = PassportGetText(0, 5);
-	issued = DatumGetTimestampTz(PassportGetDatum(0, 6, &isnull));
+	PassportExpectColumns(PAY_COLUMNS);
+	status = PassportGetText(0, PAY_STATUS);
+	paid_ntpn = PassportGetText(0, PAY_NTPN);
+	due = DatumGetInt64(PassportGetDatum(0, PAY_AMOUNT, &isnull));
+	expires = DatumGetTimestampTz(PassportGetDatum(0, PAY_EXPIRES_AT, &isnull));
+	app_number = PassportGetText(0, PAY_APPLICATION_NUMBER);
+	issued = DatumGetTimestampTz(PassportGetDatum(0, PAY_ISSUED_AT, &isnull));
 
 	if (strcmp(status, "paid") == 0)
 	{
