@@ -211,8 +211,10 @@ BuildBooking(FunctionCallInfo fcinfo, const BookingOut *out)
 /* What the first, read-only statement of a booking learns. */
 typedef struct BookingProbe
 {
-	bool		duplicate;		/* the idempotency key is already booked */
-	char	   *dup_nik;
+	bool		duplicate;		/* the client's idempotency key is already booked */
+	char	   *dup_nik;		/* what that booking was for */
+	char	   *dup_full_name;
+	DateADT		dup_birth_date;
 	BookingOut	dup;			/* its answer (strings in the caller's context) */
 	bool		nik_blocked;	/* the NIK holds a reservation or cools down */
 	bool		free_exists;	/* a released counter row with room exists */
@@ -241,6 +243,8 @@ typedef enum ProbeColumn
 	PROBE_DUP_SERVICE,
 	PROBE_DUP_STATUS,
 	PROBE_DUP_NIK,
+	PROBE_DUP_FULL_NAME,
+	PROBE_DUP_BIRTH_DATE,
 	PROBE_NIK_BLOCKED,
 	PROBE_FREE_EXISTS,
 	PROBE_RELEASED
@@ -250,23 +254,23 @@ typedef enum ProbeColumn
 /*
  * ProbeBooking reads, in one statement, everything a booking checks before
  * it writes: the office (with lane, service and the local day's bounds),
- * an earlier reservation with the same idempotency key (none when key is
- * NULL), whether the NIK is blocked, and whether any place is free in the
- * range.  It takes a fresh snapshot, so it sees what concurrent bookings
+ * an earlier reservation of the same client (channel and sender) with the
+ * same idempotency key (none when key is NULL), whether the NIK is blocked,
+ * and whether any place is free in the range.  It takes a fresh snapshot, so it sees what concurrent bookings
  * have committed.  Reschedule reads the office through it too.
  */
 static void
 ProbeBooking(const char *office_code, const char *lane, const char *service,
 			 bool has_day, DateADT day, bool has_pref, TimeADT pref,
 			 TimestampTz now, bool earliest, const char *nik,
-			 const char *channel, const char *key, MemoryContext cxt,
-			 OfficeCall *oc, BookingProbe *probe)
+			 const char *channel, const char *sender, const char *key,
+			 MemoryContext cxt, OfficeCall *oc, BookingProbe *probe)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[10] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
-	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[10];
-	char		nulls[10];
+	static const Oid types[11] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
+	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[11];
+	char		nulls[11];
 	bool		isnull;
 	char	   *code = Upper(office_code);
 
@@ -284,6 +288,8 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	values[8] = CStringGetTextDatum(channel);
 	values[9] = key ? CStringGetTextDatum(key) : (Datum) 0;
 	nulls[9] = key ? ' ' : 'n';
+	values[10] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[10] = sender ? ' ' : 'n';
 
 	if (PassportExecute(PassportPrepare(&plan,
 										"SELECT o.office_id, o.time_zone, o.active, "
@@ -291,7 +297,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 										"       v.service_code IS NOT NULL, d.day, d.lo, d.hi, d.pref, "
 										"       ($4 AT TIME ZONE o.time_zone)::date, "
 										"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
-										"       r.service, r.status, r.nik, "
+										"       r.service, r.status, r.nik, r.full_name, r.birth_date, "
 										"       EXISTS (SELECT 1 FROM passport.nik_guard g WHERE g.nik = $8 "
 										"                  AND (g.code IS NOT NULL OR g.cooldown_until > $4)), "
 										"       EXISTS (SELECT 1 FROM passport.slot c "
@@ -313,9 +319,10 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 										"  LEFT JOIN passport.service v ON v.service_code = $3 "
 										"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
 										"                      WHERE x.office_id = o.office_id AND x.channel = $9 "
+										"                        AND coalesce(x.sender, '') = coalesce($11, '') "
 										"                        AND x.idempotency_key = $10 LIMIT 1) r ON true "
 										" WHERE o.code = $1",
-										10, types),
+										11, types),
 						values, nulls, false, 1) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
@@ -343,6 +350,8 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	if (probe->duplicate)
 	{
 		probe->dup_nik = PassportGetText(0, PROBE_DUP_NIK);
+		probe->dup_full_name = PassportGetText(0, PROBE_DUP_FULL_NAME);
+		probe->dup_birth_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_BIRTH_DATE, &isnull));
 		probe->dup.code = CopyOut(cxt, PassportGetText(0, PROBE_DUP_CODE));
 		probe->dup.office_code = CopyOut(cxt, code);
 		probe->dup.local_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_LOCAL_DATE, &isnull));
@@ -377,15 +386,21 @@ IdempotencyConflict(const char *key)
 }
 
 /*
- * DuplicateOf tells whether the probe found an earlier reservation with the
- * request's idempotency key; a key reused for another NIK raises PP010.
+ * DuplicateOf tells whether the probe found an earlier booking of this
+ * client with the request's idempotency key.  It answers only a retry of
+ * the same request: the same NIK, name, birth date, service and lane;
+ * anything else under that key raises PP010, so nobody learns somebody
+ * else's booking by reusing a key.
  */
 static bool
-DuplicateOf(const BookingProbe *probe, const char *nik, const char *key)
+DuplicateOf(const BookingProbe *probe, const char *nik, const char *full_name,
+			DateADT birth, const char *service, const char *lane, const char *key)
 {
 	if (!probe->duplicate)
 		return false;
-	if (strcmp(probe->dup_nik, nik) != 0)
+	if (strcmp(probe->dup_nik, nik) != 0 || strcmp(probe->dup_full_name, full_name) != 0 ||
+		probe->dup_birth_date != birth || strcmp(probe->dup.service, service) != 0 ||
+		strcmp(probe->dup.lane, lane) != 0)
 		IdempotencyConflict(key);
 	return true;
 }
@@ -621,6 +636,27 @@ AllocateSlot(int64 office_id, const char *lane, TimestampTz lo, TimestampTz hi,
 	out->local_date = DatumGetDateADT(PassportGetDatum(0, ALLOC_LOCAL_DATE, &isnull));
 	out->starts_at = DatumGetTimestampTz(PassportGetDatum(0, ALLOC_STARTS_AT, &isnull));
 	out->ends_at = DatumGetTimestampTz(PassportGetDatum(0, ALLOC_ENDS_AT, &isnull));
+	return true;
+}
+
+/*
+ * TakeDayPlace takes one place for a walk-in: the earliest counter row of
+ * the office's local day [day_start, day_end) in lane with room, skipping
+ * rows that bookers hold, exactly as a booking takes one; online bookings
+ * and walk-ins draw on the same counters, so together they never exceed the
+ * day's capacity.  Returns false, having locked and written nothing, when
+ * every place of the day is taken.
+ */
+bool
+TakeDayPlace(int64 office_id, const char *lane, TimestampTz day_start,
+			 TimestampTz day_end, TimestampTz now, int64 *slot_id, int16 *shard)
+{
+	Allocation	alloc;
+
+	if (!AllocateSlot(office_id, lane, day_start, day_end, now, 0, NULL, &alloc))
+		return false;
+	*slot_id = alloc.slot_id;
+	*shard = alloc.shard;
 	return true;
 }
 
@@ -1057,7 +1093,7 @@ passport_reserve(PG_FUNCTION_ARGS)
 
 	PassportConnect();
 	ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
-				 earliest || !has_day, nik, channel, key, cxt, &oc, &probe);
+				 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
 	if (!oc.lane_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1075,7 +1111,7 @@ passport_reserve(PG_FUNCTION_ARGS)
 				 errdetail("Priority and pickup lanes are served on arrival.")));
 
 	/* a retried request is answered before any counter is touched */
-	if (DuplicateOf(&probe, nik, key))
+	if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
 	{
 		PassportFinish();
 		PG_RETURN_DATUM(BuildBooking(fcinfo, &probe.dup));
@@ -1092,8 +1128,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 	{
 		/* perhaps the same request, committed while we waited on the NIK */
 		ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
-					 earliest || !has_day, nik, channel, key, cxt, &oc, &probe);
-		if (DuplicateOf(&probe, nik, key))
+					 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
+		if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
 		{
 			if (sender_counted)
 				ReleaseSender(sender);
@@ -1251,7 +1287,7 @@ passport_reschedule(PG_FUNCTION_ARGS)
 						   passport_reschedule_min_days, row.code, ShowLocal(row.starts_at, row.time_zone))));
 
 	ProbeBooking(row.office_code, row.lane, row.service, true, day, has_pref, pref, now,
-				 earliest, row.nik, "", NULL, cxt, &oc, &probe);
+				 earliest, row.nik, "", NULL, NULL, cxt, &oc, &probe);
 	RangeFor(&oc, earliest, now, &lo, &hi);
 	TakePlace(&oc, row.lane, lo, hi, now, row.slot_id, NULL, &alloc);
 	ReleasePlace(row.office_id, row.slot_id, row.shard);
@@ -1362,7 +1398,7 @@ passport_check_in_0_2(PG_FUNCTION_ARGS)
 	EndNik(row.nik, row.code, false, now);
 	ReleaseSender(row.sender);
 	IssueTicket(row.office_id, row.lane, "check_in", row.code, NULL, true, row.starts_at,
-				now, -1, &ticket);
+				now, false, 0, 0, &ticket);
 
 	row.status = "checked_in";
 	RowToBooking(&row, cxt, &out);
