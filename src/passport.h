@@ -85,11 +85,15 @@ extern char *PassportArgText(FunctionCallInfo fcinfo, int n);
 extern Datum PassportRowDatum(FunctionCallInfo fcinfo, MemoryContext cxt);
 extern void PassportFinish(void);
 
+/* reservations (reserve.c) */
+extern bool TakeDayPlace(int64 office_id, const char *lane, TimestampTz day_start,
+						 TimestampTz day_end, TimestampTz now, int64 *slot_id, int16 *shard);
+
 /* queue (queue.c) */
 extern int64 IssueTicket(int64 office_id, const char *lane, const char *source,
 						 const char *reservation_code, const char *application_number,
 						 bool has_appointment, TimestampTz appointment_at, TimestampTz now,
-						 int contingent, char **code);
+						 bool has_place, int64 slot_id, int16 shard, char **code);
 
 /* identifiers (ids.c) */
 extern int64 PassportNextValue(const char *name);
