@@ -58,6 +58,10 @@ extern int	passport_checkin_early_minutes;
 extern int	passport_checkin_late_minutes;
 extern int	passport_max_calls;
 extern int	passport_outbox_max_attempts;
+extern int	passport_documents_days;
+extern int	passport_pickup_days;
+extern int	passport_billing_minutes_after_interview;
+extern int	passport_billing_minutes_at_booking;
 
 /* An office as LookupOffice reads it (common.c). */
 typedef struct OfficeInfo
@@ -78,6 +82,20 @@ extern char *CopyOut(MemoryContext cxt, const char *s);
 extern TimeADT LocalTime(TimestampTz ts, const char *tzname);
 extern char *ShowLocal(TimestampTz ts, const char *tzname);
 extern void LookupOffice(const char *office_code, TimestampTz now, OfficeInfo *office);
+extern void RequireWalkInLane(const char *lane);
+
+/* Reference tables whose codes hints list (ReferenceList). */
+typedef enum ReferenceKind
+{
+	REFERENCE_LANES,
+	REFERENCE_WALK_IN_LANES,
+	REFERENCE_BOOKABLE_LANES,
+	REFERENCE_SERVICES,
+	REFERENCE_CHANNELS,
+	REFERENCE_PASSPORT_KINDS,
+	REFERENCE_KINDS
+} ReferenceKind;
+extern char *ReferenceList(ReferenceKind kind);
 
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);

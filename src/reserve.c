@@ -44,6 +44,7 @@ typedef struct OfficeCall
 	bool		lane_known;
 	bool		lane_bookable;
 	bool		service_known;
+	bool		channel_known;
 	DateADT		day;			/* the requested local date */
 	TimestampTz day_start;		/* local midnight of day */
 	TimestampTz day_end;		/* local midnight of the next day */
@@ -166,6 +167,7 @@ typedef enum ProbeColumn
 	PROBE_LANE_KNOWN,
 	PROBE_LANE_BOOKABLE,
 	PROBE_SERVICE_KNOWN,
+	PROBE_CHANNEL_KNOWN,
 	PROBE_DAY,
 	PROBE_DAY_START,
 	PROBE_DAY_END,
@@ -230,7 +232,8 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	if (PassportExecute(PassportPrepare(&plan,
 										"SELECT o.office_id, o.time_zone, o.active, "
 										"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
-										"       v.service_code IS NOT NULL, d.day, d.lo, d.hi, d.pref, "
+										"       v.service_code IS NOT NULL, ch.channel IS NOT NULL, "
+										"       d.day, d.lo, d.hi, d.pref, "
 										"       ($4 AT TIME ZONE o.time_zone)::date, "
 										"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
 										"       r.service, r.status, r.nik, r.full_name, r.birth_date, "
@@ -253,6 +256,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 										"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d "
 										"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
 										"  LEFT JOIN passport.service v ON v.service_code = $3 "
+										"  LEFT JOIN passport.channel ch ON ch.channel = $9 "
 										"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
 										"                      WHERE x.office_id = o.office_id AND x.channel = $9 "
 										"                        AND coalesce(x.sender, '') = coalesce($11, '') "
@@ -273,6 +277,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	oc->lane_known = DatumGetBool(PassportGetDatum(0, PROBE_LANE_KNOWN, &isnull));
 	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, PROBE_LANE_BOOKABLE, &isnull));
 	oc->service_known = DatumGetBool(PassportGetDatum(0, PROBE_SERVICE_KNOWN, &isnull));
+	oc->channel_known = DatumGetBool(PassportGetDatum(0, PROBE_CHANNEL_KNOWN, &isnull));
 	oc->day = DatumGetDateADT(PassportGetDatum(0, PROBE_DAY, &isnull));
 	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_START, &isnull));
 	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_END, &isnull));
@@ -1015,13 +1020,6 @@ passport_reserve(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("idempotency_key is longer than 200 characters")));
-	if (strcmp(channel, "whatsapp") != 0 && strcmp(channel, "app") != 0 &&
-		strcmp(channel, "web") != 0 && strcmp(channel, "counter") != 0 &&
-		strcmp(channel, "api") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown channel \"%s\"", channel),
-				 errhint("Channels are whatsapp, app, web, counter and api.")));
 	CheckNikOrError(nik_in, birth, nik);
 	if (phone_in != NULL)
 		phone = NormalisePhoneOrError(phone_in, "phone number");
@@ -1030,21 +1028,27 @@ passport_reserve(PG_FUNCTION_ARGS)
 	PassportConnect();
 	ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
 				 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
+	if (!oc.channel_known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown channel \"%s\"", channel),
+				 errhint("Channels are %s.", ReferenceList(REFERENCE_CHANNELS))));
 	if (!oc.lane_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown lane \"%s\"", lane),
-				 errhint("Lanes are regular, priority, percepatan and pickup.")));
+				 errhint("Lanes are %s.", ReferenceList(REFERENCE_LANES))));
 	if (!oc.service_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown service \"%s\"", service),
-				 errhint("Services are new_adult, new_child, renewal, lost, damaged and data_change.")));
+				 errhint("Services are %s.", ReferenceList(REFERENCE_SERVICES))));
 	if (!oc.lane_bookable)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_NOT_BOOKABLE),
 				 errmsg("lane \"%s\" takes no reservations", lane),
-				 errdetail("Priority and pickup lanes are served on arrival.")));
+				 errdetail("Only the %s lanes take reservations; the others serve people on arrival.",
+						   ReferenceList(REFERENCE_BOOKABLE_LANES))));
 
 	/* a retried request is answered before any counter is touched */
 	if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
