@@ -68,6 +68,27 @@ LocalTime(TimestampTz ts, const char *tzname)
 		* USECS_PER_SEC + fsec;
 }
 
+/* IsoDate formats a date as YYYY-MM-DD, whatever the DateStyle. */
+char *
+IsoDate(DateADT date)
+{
+	int			year;
+	int			month;
+	int			day;
+
+	j2date(date + POSTGRES_EPOCH_JDATE, &year, &month, &day);
+	return psprintf("%04d-%02d-%02d", year, month, day);
+}
+
+/* ClockTime formats a time of day as HH:MM. */
+char *
+ClockTime(TimeADT time)
+{
+	int64		minutes = time / USECS_PER_MINUTE;
+
+	return psprintf("%02d:%02d", (int) (minutes / 60), (int) (minutes % 60));
+}
+
 /* ShowLocal formats ts as "YYYY-MM-DD HH:MM" in time zone tzname. */
 char *
 ShowLocal(TimestampTz ts, const char *tzname)

@@ -10,6 +10,7 @@
 #define PASSPORT_H
 
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "fmgr.h"
 #include "utils/date.h"
 #include "utils/timestamp.h"
@@ -81,6 +82,8 @@ extern char *Upper(const char *s);
 extern char *CopyOut(MemoryContext cxt, const char *s);
 extern TimeADT LocalTime(TimestampTz ts, const char *tzname);
 extern char *ShowLocal(TimestampTz ts, const char *tzname);
+extern char *IsoDate(DateADT date);
+extern char *ClockTime(TimeADT time);
 extern void LookupOffice(const char *office_code, TimestampTz now, OfficeInfo *office);
 extern void RequireWalkInLane(const char *lane);
 
@@ -126,6 +129,19 @@ extern void PassportFinish(void);
 /* reservations (reserve.c) */
 extern bool TakeDayPlace(int64 office_id, const char *lane, TimestampTz day_start,
 						 TimestampTz day_end, TimestampTz now, int64 *slot_id, int16 *shard);
+
+/* outbox (outbox.c): a message's JSON payload, and the one enqueue */
+typedef struct Payload
+{
+	StringInfoData buf;
+	int			fields;
+} Payload;
+extern void PayloadInit(Payload *payload);
+extern void PayloadAdd(Payload *payload, const char *key, const char *value);
+extern char *PayloadEnd(Payload *payload);
+extern bool EnqueueMessage(int64 office_id, const char *channel, const char *recipient,
+						   const char *template, const char *language, const char *payload,
+						   const char *dedupe_key, TimestampTz now);
 
 /* queue (queue.c) */
 extern int64 IssueTicket(int64 office_id, const char *lane, const char *source,

@@ -39,6 +39,7 @@ typedef struct OfficeCall
 {
 	int64		office_id;
 	char	   *code;
+	char	   *name;
 	char	   *time_zone;
 	bool		active;
 	bool		lane_known;
@@ -162,6 +163,7 @@ typedef struct BookingProbe
 typedef enum ProbeColumn
 {
 	PROBE_OFFICE_ID = 1,
+	PROBE_OFFICE_NAME,
 	PROBE_TIME_ZONE,
 	PROBE_ACTIVE,
 	PROBE_LANE_KNOWN,
@@ -230,7 +232,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	nulls[10] = sender ? ' ' : 'n';
 
 	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.time_zone, o.active, "
+										"SELECT o.office_id, o.name, o.time_zone, o.active, "
 										"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
 										"       v.service_code IS NOT NULL, ch.channel IS NOT NULL, "
 										"       d.day, d.lo, d.hi, d.pref, "
@@ -272,6 +274,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 
 	oc->office_id = DatumGetInt64(PassportGetDatum(0, PROBE_OFFICE_ID, &isnull));
 	oc->code = code;
+	oc->name = PassportGetText(0, PROBE_OFFICE_NAME);
 	oc->time_zone = PassportGetText(0, PROBE_TIME_ZONE);
 	oc->active = DatumGetBool(PassportGetDatum(0, PROBE_ACTIVE, &isnull));
 	oc->lane_known = DatumGetBool(PassportGetDatum(0, PROBE_LANE_KNOWN, &isnull));
@@ -414,9 +417,8 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
  * others (SKIP LOCKED) or, as a last resort, waiting for the first one.
  *
  * Each comes with two tails: ALLOC_RETURN only takes the place (reschedule);
- * ALLOC_INSERT takes the place, inserts the reservation and queues its
- * confirmation message in the same statement, so that a counter row is held
- * only from there to the commit.
+ * ALLOC_INSERT takes the place and inserts the reservation in the same
+ * statement, so that a counter row is held only from there to the commit.
  */
 #define ALLOC_FAST \
 	"WITH s AS ( " \
@@ -456,15 +458,7 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 	"    birth_date, phone, channel, sender, idempotency_key, created_at, status_at) " \
 	"  SELECT $1, $8, u.slot_id, u.shard, $2, $9, u.local_date, u.starts_at, u.ends_at, " \
 	"         'booked', $10, $11, $12, $13, $14, $15, $16, $5, $5 FROM u " \
-	"  RETURNING slot_id, shard, local_date, starts_at, ends_at), " \
-	"m AS ( " \
-	"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, " \
-	"    available_at, created_at) " \
-	"  SELECT $1, $14, $15, 'reservation_confirmed', " \
-	"         jsonb_build_object('reservation_number', $8, 'office', o.name, 'date', r.local_date, " \
-	"                            'time', to_char(r.starts_at AT TIME ZONE o.time_zone, 'HH24:MI')), " \
-	"         $5, $5 " \
-	"    FROM r JOIN passport.office o ON o.office_id = $1 WHERE $15 IS NOT NULL) " \
+	"  RETURNING slot_id, shard, local_date, starts_at, ends_at) " \
 	"SELECT slot_id, shard, local_date, starts_at, ends_at FROM r"
 
 /* Result columns of the allocation statements: the counter row taken. */
@@ -680,6 +674,25 @@ TakePlace(const OfficeCall *oc, const char *lane, TimestampTz lo, TimestampTz hi
 	if (AllocateSlot(oc->office_id, lane, lo, hi, now, exclude_slot, ins, alloc))
 		return;
 	RefuseRange(oc, lane, lo, hi, now, -1);
+}
+
+/*
+ * QueueConfirmation queues the message that confirms a booking to the
+ * sender who made it.
+ */
+static void
+QueueConfirmation(const OfficeCall *oc, const char *code, const char *channel,
+				  const char *sender, const Allocation *alloc, TimestampTz now)
+{
+	Payload		payload;
+
+	PayloadInit(&payload);
+	PayloadAdd(&payload, "reservation_number", code);
+	PayloadAdd(&payload, "office", oc->name);
+	PayloadAdd(&payload, "date", IsoDate(alloc->local_date));
+	PayloadAdd(&payload, "time", ClockTime(LocalTime(alloc->starts_at, oc->time_zone)));
+	EnqueueMessage(oc->office_id, channel, sender, "reservation_confirmed", NULL,
+				   PayloadEnd(&payload), NULL, now);
 }
 
 /* ---- guards -------------------------------------------------------------- */
@@ -1090,6 +1103,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 	ins.sender = sender;
 	ins.key = key;
 	TakePlace(&oc, lane, lo, hi, now, 0, &ins, &alloc);
+	if (sender != NULL)
+		QueueConfirmation(&oc, code, channel, sender, &alloc, now);
 
 	out.code = CopyOut(cxt, code);
 	out.office_code = CopyOut(cxt, oc.code);

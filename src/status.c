@@ -334,51 +334,75 @@ PromisedReadyOn(const AppRow *row)
 	return DatumGetDateADT(PassportGetDatum(0, 1, &isnull));
 }
 
+/* Result columns of QueueStatusMessage's statement. */
+typedef enum MessageColumn
+{
+	MSG_CHANNEL = 1,
+	MSG_RECIPIENT,
+	MSG_OFFICE_NAME,
+	MSG_PROMISED_READY_ON,
+	MSG_PICKUP_UNTIL,
+	MSG_BILLING_CODE,
+	MSG_AMOUNT,
+	MSG_EXPIRES_AT
+} MessageColumn;
+#define MSG_COLUMNS		MSG_EXPIRES_AT
+
 /*
- * QueueStatusMessage writes the outbox row an applicant gets for a move
+ * QueueStatusMessage queues the message an applicant gets for a move
  * (nothing for moves they need not hear about, or without a recipient).
+ * Dates and amounts are formatted here as the templates show them.
  */
 static void
 QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[4] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[4];
+	static const Oid types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
 	const char *template;
+	Payload		payload;
 
 	if (strcmp(to, "awaiting_payment") == 0)
 		template = "billing_issued";
 	else if (strcmp(to, "ready") == 0)
 		template = "passport_ready";
 	else if (strcmp(to, "incomplete") == 0 || strcmp(to, "approved") == 0 ||
-			 strcmp(to, "rejected") == 0 || strcmp(to, "cancelled") == 0)
+			 strcmp(to, "rejected") == 0 || strcmp(to, "cancelled") == 0 ||
+			 strcmp(to, "payment_expired") == 0 || strcmp(to, "forfeited") == 0 ||
+			 strcmp(to, "uncollected") == 0)
 		template = psprintf("status_%s", to);
 	else
 		return;
 	values[0] = Int64GetDatum(row->office_id);
 	values[1] = CStringGetTextDatum(row->number);
-	values[2] = CStringGetTextDatum(template);
-	values[3] = TimestampTzGetDatum(now);
-	PassportExecute(PassportPrepare(&plan,
-									"INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-									"  available_at, created_at) "
-									"SELECT a.office_id, passport.contact_channel(coalesce(a.sender, a.phone)), "
-									"       coalesce(a.sender, a.phone), $3, "
-									"       jsonb_strip_nulls(jsonb_build_object( "
-									"         'application_number', a.application_number, 'office', o.name, "
-									"         'promised_ready_on', a.promised_ready_on, 'pickup_until', a.pickup_until, "
-									"         'billing_code', b.billing_code, 'amount', to_char(b.amount, 'FM999G999G999'), "
-									"         'expires_at', to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI'))), "
-									"       $4, $4 "
-									"  FROM passport.application a "
-									"  JOIN passport.office o ON o.office_id = a.office_id "
-									"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at FROM passport.billing x "
-									"                      WHERE x.office_id = a.office_id AND x.application_number = a.application_number "
-									"                        AND x.status = 'open' LIMIT 1) b ON true "
-									" WHERE a.office_id = $1 AND a.application_number = $2 "
-									"   AND coalesce(a.sender, a.phone) IS NOT NULL",
-									4, types),
-					values, NULL, false, 0);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT passport.contact_channel(coalesce(a.sender, a.phone)), "
+										"       coalesce(a.sender, a.phone), o.name, "
+										"       to_char(a.promised_ready_on, 'YYYY-MM-DD'), "
+										"       to_char(a.pickup_until, 'YYYY-MM-DD'), b.billing_code, "
+										"       to_char(b.amount, 'FM999G999G999'), "
+										"       to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI') "
+										"  FROM passport.application a "
+										"  JOIN passport.office o ON o.office_id = a.office_id "
+										"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at FROM passport.billing x "
+										"                      WHERE x.office_id = a.office_id AND x.application_number = a.application_number "
+										"                        AND x.status = 'open' LIMIT 1) b ON true "
+										" WHERE a.office_id = $1 AND a.application_number = $2 "
+										"   AND coalesce(a.sender, a.phone) IS NOT NULL",
+										2, types),
+						values, NULL, false, 1) != 1)
+		return;
+	PassportExpectColumns(MSG_COLUMNS);
+	PayloadInit(&payload);
+	PayloadAdd(&payload, "application_number", row->number);
+	PayloadAdd(&payload, "office", PassportGetText(0, MSG_OFFICE_NAME));
+	PayloadAdd(&payload, "promised_ready_on", PassportGetText(0, MSG_PROMISED_READY_ON));
+	PayloadAdd(&payload, "pickup_until", PassportGetText(0, MSG_PICKUP_UNTIL));
+	PayloadAdd(&payload, "billing_code", PassportGetText(0, MSG_BILLING_CODE));
+	PayloadAdd(&payload, "amount", PassportGetText(0, MSG_AMOUNT));
+	PayloadAdd(&payload, "expires_at", PassportGetText(0, MSG_EXPIRES_AT));
+	EnqueueMessage(row->office_id, PassportGetText(0, MSG_CHANNEL), PassportGetText(0, MSG_RECIPIENT),
+				   template, NULL, PayloadEnd(&payload), NULL, now);
 }
 
 /*
