@@ -187,6 +187,10 @@ BEGIN
                                     WHEN 'passport.max_calls' THEN '20'
                                     WHEN 'passport.outbox_max_attempts' THEN '100'
                                     WHEN 'passport.conversation_timeout' THEN '1440'
+                                    WHEN 'passport.documents_days' THEN '90'
+                                    WHEN 'passport.pickup_days' THEN '365'
+                                    WHEN 'passport.billing_valid_after_interview' THEN '129600'
+                                    WHEN 'passport.billing_valid_at_booking' THEN '129600'
                                     ELSE NULL END AS wide
                 FROM pg_settings WHERE name LIKE 'passport.%' LOOP
       BEGIN

@@ -2,13 +2,15 @@
  *
  * common.c
  *	  Helpers every SQL-callable file uses: required arguments, copies into
- *	  the caller's memory context, office local times, the office lookup.
+ *	  the caller's memory context, office local times, the office lookup,
+ *	  and the lists of reference rows that hints name.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -64,6 +66,27 @@ LocalTime(TimestampTz ts, const char *tzname)
 		elog(ERROR, "cannot convert timestamp to time zone \"%s\"", tzname);
 	return (((((int64) tm.tm_hour * MINS_PER_HOUR) + tm.tm_min) * SECS_PER_MINUTE) + tm.tm_sec)
 		* USECS_PER_SEC + fsec;
+}
+
+/* IsoDate formats a date as YYYY-MM-DD, whatever the DateStyle. */
+char *
+IsoDate(DateADT date)
+{
+	int			year;
+	int			month;
+	int			day;
+
+	j2date(date + POSTGRES_EPOCH_JDATE, &year, &month, &day);
+	return psprintf("%04d-%02d-%02d", year, month, day);
+}
+
+/* ClockTime formats a time of day as HH:MM. */
+char *
+ClockTime(TimeADT time)
+{
+	int64		minutes = time / USECS_PER_MINUTE;
+
+	return psprintf("%02d:%02d", (int) (minutes / 60), (int) (minutes % 60));
 }
 
 /* ShowLocal formats ts as "YYYY-MM-DD HH:MM" in time zone tzname. */
@@ -131,4 +154,60 @@ LookupOffice(const char *office_code, TimestampTz now, OfficeInfo *office)
 	office->today = DatumGetDateADT(PassportGetDatum(0, OFFICE_TODAY, &isnull));
 	office->day_start = DatumGetTimestampTz(PassportGetDatum(0, OFFICE_DAY_START, &isnull));
 	office->day_end = DatumGetTimestampTz(PassportGetDatum(0, OFFICE_DAY_END, &isnull));
+}
+
+/*
+ * ReferenceList returns the codes of a reference table as "a, b and c",
+ * for hints: the texts that tell a caller what is allowed are derived from
+ * the rows that decide it.  The caller holds an SPI connection.
+ */
+char *
+ReferenceList(ReferenceKind kind)
+{
+	static SPIPlanPtr plans[REFERENCE_KINDS];
+	static const char *const sql[REFERENCE_KINDS] = {
+		"SELECT l.lane_code FROM passport.lane l ORDER BY l.call_order",
+		"SELECT l.lane_code FROM passport.lane l WHERE l.walk_in ORDER BY l.call_order",
+		"SELECT l.lane_code FROM passport.lane l WHERE l.bookable ORDER BY l.call_order",
+		"SELECT s.service_code FROM passport.service s ORDER BY s.service_code",
+		"SELECT c.channel FROM passport.channel c ORDER BY c.channel",
+		"SELECT k.kind_code FROM passport.passport_kind k ORDER BY k.kind_code"
+	};
+	StringInfoData buf;
+	int			n;
+	int			i;
+
+	n = PassportExecute(PassportPrepare(&plans[kind], sql[kind], 0, NULL), NULL, NULL, true, 0);
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, i == n - 1 ? " and " : ", ");
+		appendStringInfoString(&buf, PassportGetText(i, 1));
+	}
+	return n > 0 ? buf.data : pstrdup("none");
+}
+
+/*
+ * RequireWalkInLane raises PP002 unless lane takes walk-ins (a row of
+ * passport.lane says so).  The caller holds an SPI connection.
+ */
+void
+RequireWalkInLane(const char *lane)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[1] = {TEXTOID};
+	Datum		values[1];
+
+	RequireText(lane, "lane");
+	values[0] = CStringGetTextDatum(lane);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT 1 FROM passport.lane l WHERE l.lane_code = $1 AND l.walk_in",
+										1, types),
+						values, NULL, true, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_BOOKABLE),
+				 errmsg("lane \"%s\" takes no walk-ins", lane),
+				 errhint("Walk-ins are served in the %s lanes; the others need a reservation.",
+						 ReferenceList(REFERENCE_WALK_IN_LANES))));
 }

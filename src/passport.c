@@ -29,6 +29,10 @@ int			passport_checkin_early_minutes = 60;
 int			passport_checkin_late_minutes = 30;
 int			passport_max_calls = 3;
 int			passport_outbox_max_attempts = 5;
+int			passport_documents_days = 7;
+int			passport_pickup_days = 30;
+int			passport_billing_minutes_after_interview = 7 * 24 * 60;
+int			passport_billing_minutes_at_booking = 2 * 60;
 static int	passport_conversation_timeout = 30;
 static char *passport_now_override = NULL;
 
@@ -123,6 +127,26 @@ _PG_init(void)
 							NULL,
 							&passport_outbox_max_attempts, 5, 1, 100,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.documents_days",
+							"Days an applicant has to complete missing documents before the application lapses.",
+							NULL,
+							&passport_documents_days, 7, 1, 90,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.pickup_days",
+							"Days a ready passport waits for pickup before it is cancelled.",
+							NULL,
+							&passport_pickup_days, 30, 1, 365,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.billing_valid_after_interview",
+							"How long a billing issued after the interview stays payable.",
+							"Offices with payment_policy after_interview.",
+							&passport_billing_minutes_after_interview, 7 * 24 * 60, 10, 90 * 24 * 60,
+							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.billing_valid_at_booking",
+							"How long a billing of an office that charges at booking stays payable.",
+							"Offices with payment_policy at_booking.",
+							&passport_billing_minutes_at_booking, 2 * 60, 10, 90 * 24 * 60,
+							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
 	DefineCustomIntVariable("passport.conversation_timeout",
 							"Idle time after which a conversation starts over.",
 							NULL,

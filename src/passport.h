@@ -10,6 +10,7 @@
 #define PASSPORT_H
 
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "fmgr.h"
 #include "utils/date.h"
 #include "utils/timestamp.h"
@@ -58,6 +59,10 @@ extern int	passport_checkin_early_minutes;
 extern int	passport_checkin_late_minutes;
 extern int	passport_max_calls;
 extern int	passport_outbox_max_attempts;
+extern int	passport_documents_days;
+extern int	passport_pickup_days;
+extern int	passport_billing_minutes_after_interview;
+extern int	passport_billing_minutes_at_booking;
 
 /* An office as LookupOffice reads it (common.c). */
 typedef struct OfficeInfo
@@ -77,7 +82,23 @@ extern char *Upper(const char *s);
 extern char *CopyOut(MemoryContext cxt, const char *s);
 extern TimeADT LocalTime(TimestampTz ts, const char *tzname);
 extern char *ShowLocal(TimestampTz ts, const char *tzname);
+extern char *IsoDate(DateADT date);
+extern char *ClockTime(TimeADT time);
 extern void LookupOffice(const char *office_code, TimestampTz now, OfficeInfo *office);
+extern void RequireWalkInLane(const char *lane);
+
+/* Reference tables whose codes hints list (ReferenceList). */
+typedef enum ReferenceKind
+{
+	REFERENCE_LANES,
+	REFERENCE_WALK_IN_LANES,
+	REFERENCE_BOOKABLE_LANES,
+	REFERENCE_SERVICES,
+	REFERENCE_CHANNELS,
+	REFERENCE_PASSPORT_KINDS,
+	REFERENCE_KINDS
+} ReferenceKind;
+extern char *ReferenceList(ReferenceKind kind);
 
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);
@@ -108,6 +129,19 @@ extern void PassportFinish(void);
 /* reservations (reserve.c) */
 extern bool TakeDayPlace(int64 office_id, const char *lane, TimestampTz day_start,
 						 TimestampTz day_end, TimestampTz now, int64 *slot_id, int16 *shard);
+
+/* outbox (outbox.c): a message's JSON payload, and the one enqueue */
+typedef struct Payload
+{
+	StringInfoData buf;
+	int			fields;
+} Payload;
+extern void PayloadInit(Payload *payload);
+extern void PayloadAdd(Payload *payload, const char *key, const char *value);
+extern char *PayloadEnd(Payload *payload);
+extern bool EnqueueMessage(int64 office_id, const char *channel, const char *recipient,
+						   const char *template, const char *language, const char *payload,
+						   const char *dedupe_key, TimestampTz now);
 
 /* queue (queue.c) */
 extern int64 IssueTicket(int64 office_id, const char *lane, const char *source,

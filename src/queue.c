@@ -263,12 +263,8 @@ passport_walk_in_ticket_0_2(PG_FUNCTION_ARGS)
 	char	   *code;
 	Datum		result;
 
-	if (lane == NULL || (strcmp(lane, "priority") != 0 && strcmp(lane, "percepatan") != 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_NOT_BOOKABLE),
-				 errmsg("lane \"%s\" takes no walk-ins", lane ? lane : ""),
-				 errhint("Walk-ins are served in the priority and percepatan lanes; the regular lane needs a reservation.")));
 	PassportConnect();
+	RequireWalkInLane(lane);
 	LoadQueueOffice(office_code, now, &qo);
 	if (!TakeDayPlace(qo.office_id, lane, qo.day_start, qo.day_end, now, &slot_id, &shard))
 		ereport(ERROR,

@@ -39,11 +39,13 @@ typedef struct OfficeCall
 {
 	int64		office_id;
 	char	   *code;
+	char	   *name;
 	char	   *time_zone;
 	bool		active;
 	bool		lane_known;
 	bool		lane_bookable;
 	bool		service_known;
+	bool		channel_known;
 	DateADT		day;			/* the requested local date */
 	TimestampTz day_start;		/* local midnight of day */
 	TimestampTz day_end;		/* local midnight of the next day */
@@ -161,11 +163,13 @@ typedef struct BookingProbe
 typedef enum ProbeColumn
 {
 	PROBE_OFFICE_ID = 1,
+	PROBE_OFFICE_NAME,
 	PROBE_TIME_ZONE,
 	PROBE_ACTIVE,
 	PROBE_LANE_KNOWN,
 	PROBE_LANE_BOOKABLE,
 	PROBE_SERVICE_KNOWN,
+	PROBE_CHANNEL_KNOWN,
 	PROBE_DAY,
 	PROBE_DAY_START,
 	PROBE_DAY_END,
@@ -228,9 +232,10 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	nulls[10] = sender ? ' ' : 'n';
 
 	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.time_zone, o.active, "
+										"SELECT o.office_id, o.name, o.time_zone, o.active, "
 										"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
-										"       v.service_code IS NOT NULL, d.day, d.lo, d.hi, d.pref, "
+										"       v.service_code IS NOT NULL, ch.channel IS NOT NULL, "
+										"       d.day, d.lo, d.hi, d.pref, "
 										"       ($4 AT TIME ZONE o.time_zone)::date, "
 										"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
 										"       r.service, r.status, r.nik, r.full_name, r.birth_date, "
@@ -253,6 +258,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 										"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d "
 										"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
 										"  LEFT JOIN passport.service v ON v.service_code = $3 "
+										"  LEFT JOIN passport.channel ch ON ch.channel = $9 "
 										"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
 										"                      WHERE x.office_id = o.office_id AND x.channel = $9 "
 										"                        AND coalesce(x.sender, '') = coalesce($11, '') "
@@ -268,11 +274,13 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 
 	oc->office_id = DatumGetInt64(PassportGetDatum(0, PROBE_OFFICE_ID, &isnull));
 	oc->code = code;
+	oc->name = PassportGetText(0, PROBE_OFFICE_NAME);
 	oc->time_zone = PassportGetText(0, PROBE_TIME_ZONE);
 	oc->active = DatumGetBool(PassportGetDatum(0, PROBE_ACTIVE, &isnull));
 	oc->lane_known = DatumGetBool(PassportGetDatum(0, PROBE_LANE_KNOWN, &isnull));
 	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, PROBE_LANE_BOOKABLE, &isnull));
 	oc->service_known = DatumGetBool(PassportGetDatum(0, PROBE_SERVICE_KNOWN, &isnull));
+	oc->channel_known = DatumGetBool(PassportGetDatum(0, PROBE_CHANNEL_KNOWN, &isnull));
 	oc->day = DatumGetDateADT(PassportGetDatum(0, PROBE_DAY, &isnull));
 	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_START, &isnull));
 	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_END, &isnull));
@@ -409,9 +417,8 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
  * others (SKIP LOCKED) or, as a last resort, waiting for the first one.
  *
  * Each comes with two tails: ALLOC_RETURN only takes the place (reschedule);
- * ALLOC_INSERT takes the place, inserts the reservation and queues its
- * confirmation message in the same statement, so that a counter row is held
- * only from there to the commit.
+ * ALLOC_INSERT takes the place and inserts the reservation in the same
+ * statement, so that a counter row is held only from there to the commit.
  */
 #define ALLOC_FAST \
 	"WITH s AS ( " \
@@ -451,15 +458,7 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 	"    birth_date, phone, channel, sender, idempotency_key, created_at, status_at) " \
 	"  SELECT $1, $8, u.slot_id, u.shard, $2, $9, u.local_date, u.starts_at, u.ends_at, " \
 	"         'booked', $10, $11, $12, $13, $14, $15, $16, $5, $5 FROM u " \
-	"  RETURNING slot_id, shard, local_date, starts_at, ends_at), " \
-	"m AS ( " \
-	"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, " \
-	"    available_at, created_at) " \
-	"  SELECT $1, $14, $15, 'reservation_confirmed', " \
-	"         jsonb_build_object('reservation_number', $8, 'office', o.name, 'date', r.local_date, " \
-	"                            'time', to_char(r.starts_at AT TIME ZONE o.time_zone, 'HH24:MI')), " \
-	"         $5, $5 " \
-	"    FROM r JOIN passport.office o ON o.office_id = $1 WHERE $15 IS NOT NULL) " \
+	"  RETURNING slot_id, shard, local_date, starts_at, ends_at) " \
 	"SELECT slot_id, shard, local_date, starts_at, ends_at FROM r"
 
 /* Result columns of the allocation statements: the counter row taken. */
@@ -675,6 +674,25 @@ TakePlace(const OfficeCall *oc, const char *lane, TimestampTz lo, TimestampTz hi
 	if (AllocateSlot(oc->office_id, lane, lo, hi, now, exclude_slot, ins, alloc))
 		return;
 	RefuseRange(oc, lane, lo, hi, now, -1);
+}
+
+/*
+ * QueueConfirmation queues the message that confirms a booking to the
+ * sender who made it.
+ */
+static void
+QueueConfirmation(const OfficeCall *oc, const char *code, const char *channel,
+				  const char *sender, const Allocation *alloc, TimestampTz now)
+{
+	Payload		payload;
+
+	PayloadInit(&payload);
+	PayloadAdd(&payload, "reservation_number", code);
+	PayloadAdd(&payload, "office", oc->name);
+	PayloadAdd(&payload, "date", IsoDate(alloc->local_date));
+	PayloadAdd(&payload, "time", ClockTime(LocalTime(alloc->starts_at, oc->time_zone)));
+	EnqueueMessage(oc->office_id, channel, sender, "reservation_confirmed", NULL,
+				   PayloadEnd(&payload), NULL, now);
 }
 
 /* ---- guards -------------------------------------------------------------- */
@@ -1015,13 +1033,6 @@ passport_reserve(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("idempotency_key is longer than 200 characters")));
-	if (strcmp(channel, "whatsapp") != 0 && strcmp(channel, "app") != 0 &&
-		strcmp(channel, "web") != 0 && strcmp(channel, "counter") != 0 &&
-		strcmp(channel, "api") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown channel \"%s\"", channel),
-				 errhint("Channels are whatsapp, app, web, counter and api.")));
 	CheckNikOrError(nik_in, birth, nik);
 	if (phone_in != NULL)
 		phone = NormalisePhoneOrError(phone_in, "phone number");
@@ -1030,21 +1041,27 @@ passport_reserve(PG_FUNCTION_ARGS)
 	PassportConnect();
 	ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
 				 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
+	if (!oc.channel_known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown channel \"%s\"", channel),
+				 errhint("Channels are %s.", ReferenceList(REFERENCE_CHANNELS))));
 	if (!oc.lane_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown lane \"%s\"", lane),
-				 errhint("Lanes are regular, priority, percepatan and pickup.")));
+				 errhint("Lanes are %s.", ReferenceList(REFERENCE_LANES))));
 	if (!oc.service_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown service \"%s\"", service),
-				 errhint("Services are new_adult, new_child, renewal, lost, damaged and data_change.")));
+				 errhint("Services are %s.", ReferenceList(REFERENCE_SERVICES))));
 	if (!oc.lane_bookable)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_NOT_BOOKABLE),
 				 errmsg("lane \"%s\" takes no reservations", lane),
-				 errdetail("Priority and pickup lanes are served on arrival.")));
+				 errdetail("Only the %s lanes take reservations; the others serve people on arrival.",
+						   ReferenceList(REFERENCE_BOOKABLE_LANES))));
 
 	/* a retried request is answered before any counter is touched */
 	if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
@@ -1086,6 +1103,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 	ins.sender = sender;
 	ins.key = key;
 	TakePlace(&oc, lane, lo, hi, now, 0, &ins, &alloc);
+	if (sender != NULL)
+		QueueConfirmation(&oc, code, channel, sender, &alloc, now);
 
 	out.code = CopyOut(cxt, code);
 	out.office_code = CopyOut(cxt, oc.code);

@@ -31,7 +31,6 @@
 #include "ident.h"
 
 #define DAY_USECS		((int64) 24 * 60 * 60 * USECS_PER_SEC)
-#define HOUR_USECS		((int64) 60 * 60 * USECS_PER_SEC)
 /* how far a bank's clock may be ahead of the database's */
 #define PAID_AT_SKEW	((int64) 5 * 60 * USECS_PER_SEC)
 
@@ -52,6 +51,8 @@ typedef struct AppRow
 	TimestampTz incomplete_until;
 	DateADT		today;			/* local date at the office */
 	char	   *payment_policy;
+	bool		lane_surcharge;	/* the lane adds the percepatan tariff */
+	int32		ready_days;		/* working days from approval to ready */
 	char	   *rule_roles;		/* roles allowed to move to the target, "" if none */
 	bool		target_known;	/* the target is a known status */
 } AppRow;
@@ -106,6 +107,8 @@ typedef enum AppColumn
 	APP_OFFICE_CODE,
 	APP_TODAY,
 	APP_PAYMENT_POLICY,
+	APP_LANE_SURCHARGE,
+	APP_READY_DAYS,
 	APP_RULE_ROLES,
 	APP_TARGET_KNOWN
 } AppColumn;
@@ -134,12 +137,15 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 											"SELECT a.status, a.version, a.service, a.passport_kind, "
 											"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, "
 											"       o.code, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy, "
+											"       coalesce(l.tariff_item = 'percepatan', false), "
+											"       coalesce(l.ready_working_days, 3), "
 											"       (SELECT coalesce(string_agg(t.actor_role, ',' ORDER BY t.actor_role), '') "
 											"          FROM passport.transition t "
 											"         WHERE t.from_status = a.status AND t.to_status = $4), "
 											"       EXISTS (SELECT 1 FROM passport.application_status s WHERE s.status = $4) "
 											"  FROM passport.application a "
 											"  JOIN passport.office o ON o.office_id = a.office_id "
+											"  LEFT JOIN passport.lane l ON l.lane_code = a.lane "
 											" WHERE a.office_id = $1 AND a.application_number = $2 "
 											"   FOR UPDATE OF a",
 											4, types),
@@ -160,6 +166,8 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 			row->office_code = PassportGetText(0, APP_OFFICE_CODE);
 			row->today = DatumGetDateADT(PassportGetDatum(0, APP_TODAY, &isnull));
 			row->payment_policy = PassportGetText(0, APP_PAYMENT_POLICY);
+			row->lane_surcharge = DatumGetBool(PassportGetDatum(0, APP_LANE_SURCHARGE, &isnull));
+			row->ready_days = DatumGetInt32(PassportGetDatum(0, APP_READY_DAYS, &isnull));
 			row->rule_roles = PassportGetText(0, APP_RULE_ROLES);
 			row->target_known = DatumGetBool(PassportGetDatum(0, APP_TARGET_KNOWN, &isnull));
 			return;
@@ -255,12 +263,14 @@ IssueBilling(const AppRow *row, TimestampTz now)
 	int64		amount;
 	Datum		breakdown;
 	char	   *code;
-	int64		validity = strcmp(row->payment_policy, "at_booking") == 0 ? 2 * HOUR_USECS : 7 * DAY_USECS;
+	int64		validity = (int64) (strcmp(row->payment_policy, "at_booking") == 0 ?
+										passport_billing_minutes_at_booking :
+										passport_billing_minutes_after_interview) * USECS_PER_MINUTE;
 
 	values[0] = CStringGetTextDatum(row->service);
 	values[1] = CStringGetTextDatum(row->passport_kind);
 	values[2] = Int32GetDatum(row->validity_years);
-	values[3] = BoolGetDatum(strcmp(row->lane, "percepatan") == 0);
+	values[3] = BoolGetDatum(row->lane_surcharge);
 	values[4] = BoolGetDatum(row->force_majeure);
 	values[5] = DateADTGetDatum(row->today);
 	PassportExecute(PassportPrepare(&amount_plan,
@@ -316,7 +326,7 @@ PromisedReadyOn(const AppRow *row)
 
 	values[0] = Int64GetDatum(row->office_id);
 	values[1] = DateADTGetDatum(row->today);
-	values[2] = Int32GetDatum(strcmp(row->lane, "percepatan") == 0 ? 0 : 3);
+	values[2] = Int32GetDatum(row->ready_days);
 	PassportExecute(PassportPrepare(&plan,
 									"SELECT passport.add_working_days($1, $2, $3)",
 									3, types),
@@ -324,51 +334,75 @@ PromisedReadyOn(const AppRow *row)
 	return DatumGetDateADT(PassportGetDatum(0, 1, &isnull));
 }
 
+/* Result columns of QueueStatusMessage's statement. */
+typedef enum MessageColumn
+{
+	MSG_CHANNEL = 1,
+	MSG_RECIPIENT,
+	MSG_OFFICE_NAME,
+	MSG_PROMISED_READY_ON,
+	MSG_PICKUP_UNTIL,
+	MSG_BILLING_CODE,
+	MSG_AMOUNT,
+	MSG_EXPIRES_AT
+} MessageColumn;
+#define MSG_COLUMNS		MSG_EXPIRES_AT
+
 /*
- * QueueStatusMessage writes the outbox row an applicant gets for a move
+ * QueueStatusMessage queues the message an applicant gets for a move
  * (nothing for moves they need not hear about, or without a recipient).
+ * Dates and amounts are formatted here as the templates show them.
  */
 static void
 QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[4] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[4];
+	static const Oid types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
 	const char *template;
+	Payload		payload;
 
 	if (strcmp(to, "awaiting_payment") == 0)
 		template = "billing_issued";
 	else if (strcmp(to, "ready") == 0)
 		template = "passport_ready";
 	else if (strcmp(to, "incomplete") == 0 || strcmp(to, "approved") == 0 ||
-			 strcmp(to, "rejected") == 0 || strcmp(to, "cancelled") == 0)
+			 strcmp(to, "rejected") == 0 || strcmp(to, "cancelled") == 0 ||
+			 strcmp(to, "payment_expired") == 0 || strcmp(to, "forfeited") == 0 ||
+			 strcmp(to, "uncollected") == 0)
 		template = psprintf("status_%s", to);
 	else
 		return;
 	values[0] = Int64GetDatum(row->office_id);
 	values[1] = CStringGetTextDatum(row->number);
-	values[2] = CStringGetTextDatum(template);
-	values[3] = TimestampTzGetDatum(now);
-	PassportExecute(PassportPrepare(&plan,
-									"INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-									"  available_at, created_at) "
-									"SELECT a.office_id, passport.contact_channel(coalesce(a.sender, a.phone)), "
-									"       coalesce(a.sender, a.phone), $3, "
-									"       jsonb_strip_nulls(jsonb_build_object( "
-									"         'application_number', a.application_number, 'office', o.name, "
-									"         'promised_ready_on', a.promised_ready_on, 'pickup_until', a.pickup_until, "
-									"         'billing_code', b.billing_code, 'amount', to_char(b.amount, 'FM999G999G999'), "
-									"         'expires_at', to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI'))), "
-									"       $4, $4 "
-									"  FROM passport.application a "
-									"  JOIN passport.office o ON o.office_id = a.office_id "
-									"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at FROM passport.billing x "
-									"                      WHERE x.office_id = a.office_id AND x.application_number = a.application_number "
-									"                        AND x.status = 'open' LIMIT 1) b ON true "
-									" WHERE a.office_id = $1 AND a.application_number = $2 "
-									"   AND coalesce(a.sender, a.phone) IS NOT NULL",
-									4, types),
-					values, NULL, false, 0);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT passport.contact_channel(coalesce(a.sender, a.phone)), "
+										"       coalesce(a.sender, a.phone), o.name, "
+										"       to_char(a.promised_ready_on, 'YYYY-MM-DD'), "
+										"       to_char(a.pickup_until, 'YYYY-MM-DD'), b.billing_code, "
+										"       to_char(b.amount, 'FM999G999G999'), "
+										"       to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI') "
+										"  FROM passport.application a "
+										"  JOIN passport.office o ON o.office_id = a.office_id "
+										"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at FROM passport.billing x "
+										"                      WHERE x.office_id = a.office_id AND x.application_number = a.application_number "
+										"                        AND x.status = 'open' LIMIT 1) b ON true "
+										" WHERE a.office_id = $1 AND a.application_number = $2 "
+										"   AND coalesce(a.sender, a.phone) IS NOT NULL",
+										2, types),
+						values, NULL, false, 1) != 1)
+		return;
+	PassportExpectColumns(MSG_COLUMNS);
+	PayloadInit(&payload);
+	PayloadAdd(&payload, "application_number", row->number);
+	PayloadAdd(&payload, "office", PassportGetText(0, MSG_OFFICE_NAME));
+	PayloadAdd(&payload, "promised_ready_on", PassportGetText(0, MSG_PROMISED_READY_ON));
+	PayloadAdd(&payload, "pickup_until", PassportGetText(0, MSG_PICKUP_UNTIL));
+	PayloadAdd(&payload, "billing_code", PassportGetText(0, MSG_BILLING_CODE));
+	PayloadAdd(&payload, "amount", PassportGetText(0, MSG_AMOUNT));
+	PayloadAdd(&payload, "expires_at", PassportGetText(0, MSG_EXPIRES_AT));
+	EnqueueMessage(row->office_id, PassportGetText(0, MSG_CHANNEL), PassportGetText(0, MSG_RECIPIENT),
+				   template, NULL, PayloadEnd(&payload), NULL, now);
 }
 
 /*
@@ -397,7 +431,8 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 		IllegalMove(row, to, "No payment has been confirmed for this application.");
 	if (strcmp(row->status, "incomplete") == 0 && strcmp(to, "submitted") == 0 &&
 		row->has_incomplete_until && now > row->incomplete_until)
-		IllegalMove(row, to, "The missing documents were due within 7 days; the sweep forfeits the application.");
+		IllegalMove(row, to, psprintf("The missing documents were due within %d days; the sweep forfeits the application.",
+									  passport_documents_days));
 
 	/* side effects */
 	if (strcmp(row->status, "awaiting_payment") == 0 && strcmp(to, "paid") != 0)
@@ -420,11 +455,11 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 	values[2] = CStringGetTextDatum(to);
 	values[3] = Int32GetDatum(row->version);
 	values[4] = TimestampTzGetDatum(now);
-	values[5] = TimestampTzGetDatum(now + 7 * DAY_USECS);
+	values[5] = TimestampTzGetDatum(now + passport_documents_days * DAY_USECS);
 	nulls[5] = set_incomplete ? ' ' : 'n';
 	values[6] = DateADTGetDatum(promised);
 	nulls[6] = set_promised ? ' ' : 'n';
-	values[7] = DateADTGetDatum(row->today + 30);
+	values[7] = DateADTGetDatum(row->today + passport_pickup_days);
 	nulls[7] = set_pickup ? ' ' : 'n';
 	if (PassportExecute(PassportPrepare(&update_plan,
 										"UPDATE passport.application a "
@@ -460,20 +495,30 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 	QueueStatusMessage(row, to, now);
 }
 
-/* CheckPassportChoice validates kind and validity against the tariff of today. */
+/*
+ * CheckPassportChoice validates the passport kind against passport.passport_kind;
+ * the validity is checked against the tariff when the application is
+ * inserted (a kind and validity without a tariff today raise 22023 there).
+ * The caller holds an SPI connection.
+ */
 static void
-CheckPassportChoice(const char *kind, int32 validity, const char *service)
+CheckPassportChoice(const char *kind, const char *service)
 {
-	if (kind == NULL || (strcmp(kind, "regular") != 0 && strcmp(kind, "electronic") != 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown passport kind \"%s\"", kind ? kind : ""),
-				 errhint("Passport kinds are regular and electronic.")));
-	if (validity != 5 && validity != 10)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("passport validity must be 5 or 10 years, not %d", validity)));
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[1] = {TEXTOID};
+	Datum		values[1];
+
+	RequireText(kind, "passport_kind");
 	RequireText(service, "service");
+	values[0] = CStringGetTextDatum(kind);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT 1 FROM passport.passport_kind k WHERE k.kind_code = $1",
+										1, types),
+						values, NULL, true, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown passport kind \"%s\"", kind),
+				 errhint("Passport kinds are %s.", ReferenceList(REFERENCE_PASSPORT_KINDS))));
 }
 
 /* InsertApplication writes a new application (submitted) and its first history row. */
@@ -490,7 +535,7 @@ InsertApplication(int64 office_id, const char *reservation_code, const char *ser
 	static const Oid app_types[14] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID,
 		TEXTOID, BOOLOID, TEXTOID, TEXTOID, DATEOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
 	static const Oid event_types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
-	static const Oid tariff_types[6] = {TEXTOID, TEXTOID, INT4OID, BOOLOID, BOOLOID, DATEOID};
+	static const Oid tariff_types[6] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, BOOLOID, DATEOID};
 	Datum		values[14];
 	char		nulls[14];
 	char	   *number;
@@ -499,13 +544,16 @@ InsertApplication(int64 office_id, const char *reservation_code, const char *ser
 	values[0] = CStringGetTextDatum(service);
 	values[1] = CStringGetTextDatum(kind);
 	values[2] = Int32GetDatum(validity);
-	values[3] = BoolGetDatum(strcmp(lane, "percepatan") == 0);
+	values[3] = CStringGetTextDatum(lane);
 	values[4] = BoolGetDatum(force_majeure);
 	values[5] = (Datum) 0;
 	memset(nulls, ' ', sizeof(nulls));
 	nulls[5] = 'n';
 	PassportExecute(PassportPrepare(&tariff_plan,
-									"SELECT b.amount FROM passport.billing_amount($1, $2, $3, $4, $5, $6) b",
+									"SELECT b.amount FROM passport.lane l, "
+									"       passport.billing_amount($1, $2, $3, coalesce(l.tariff_item = 'percepatan', false), "
+									"                               $5, $6) b "
+									" WHERE l.lane_code = $4",
 									6, tariff_types),
 					values, nulls, false, 1);
 
@@ -650,7 +698,7 @@ passport_open_application_0_2(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_PP_NOT_ACTIVE),
 					 errmsg("the reservation is %s", status),
 					 errdetail("An application is opened from reservation %s after its check-in.", code)));
-		CheckPassportChoice(kind, validity, service);
+		CheckPassportChoice(kind, service);
 		number = InsertApplication(office_id, code, service, kind, validity, lane,
 								   force_majeure, nik, full_name, birth, phone, sender,
 								   "counter", "opened from reservation", now);
@@ -706,17 +754,13 @@ passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("birth_date is required")));
 	RequireOfficer("open applications");
-	if (strcmp(lane, "priority") != 0 && strcmp(lane, "percepatan") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_NOT_BOOKABLE),
-				 errmsg("lane \"%s\" takes no walk-ins", lane),
-				 errhint("Walk-ins are served in the priority and percepatan lanes; the regular lane needs a reservation.")));
 	CheckNikOrError(nik_in, birth, nik);
 	if (phone_in != NULL)
 		phone = NormalisePhoneOrError(phone_in, "phone number");
-	CheckPassportChoice(kind, validity, service);
 
 	PassportConnect();
+	RequireWalkInLane(lane);
+	CheckPassportChoice(kind, service);
 	LookupOffice(office_code, now, &office);
 	office_id = office.office_id;
 	values[0] = CStringGetTextDatum(service);
