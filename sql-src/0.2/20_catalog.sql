@@ -194,7 +194,7 @@ BEGIN
     RAISE EXCEPTION 'a closure needs a day and a reason' USING ERRCODE = '22023';
   END IF;
   IF office_code IS NULL THEN
-    object := 'holiday ' || day;
+    object := 'holiday ' || to_char(day, 'YYYY-MM-DD');
     SELECT pg_catalog.to_jsonb(h) INTO before FROM passport.holiday h WHERE h.day = close_day.day FOR UPDATE;
     INSERT INTO passport.holiday AS h (day, name) VALUES (close_day.day, reason)
       ON CONFLICT ON CONSTRAINT holiday_pkey DO UPDATE SET name = excluded.name
@@ -204,7 +204,7 @@ BEGIN
      WHERE s.local_date = close_day.day AND s.opens_at <> 'infinity';
   ELSE
     oid_ := passport.office_id(office_code);
-    object := pg_catalog.format('closure of office %s on %s', upper(office_code), day);
+    object := pg_catalog.format('closure of office %s on %s', upper(office_code), to_char(day, 'YYYY-MM-DD'));
     SELECT pg_catalog.to_jsonb(c) INTO before FROM passport.office_closure c
      WHERE c.office_id = oid_ AND c.day = close_day.day FOR UPDATE;
     INSERT INTO passport.office_closure AS c (office_id, day, reason) VALUES (oid_, close_day.day, reason)
@@ -278,7 +278,8 @@ BEGIN
   -- one record per release, not per slot: the range and what it created
   IF n > 0 THEN
     PERFORM passport.audit('release_slots',
-                           pg_catalog.format('slots of office %s from %s to %s', o.code, from_date, to_date),
+                           pg_catalog.format('slots of office %s from %s to %s', o.code, to_char(from_date, 'YYYY-MM-DD'),
+                                             to_char(to_date, 'YYYY-MM-DD')),
                            NULL,
                            pg_catalog.jsonb_build_object('office_id', o.office_id, 'office', o.code,
                                                          'from_date', from_date, 'to_date', to_date,
@@ -345,7 +346,7 @@ BEGIN
                                           'start_time', start_time, 'booked', total_booked);
     PERFORM passport.audit('set_slot_capacity',
                            pg_catalog.format('%s slot of office %s on %s at %s', lane, upper(office_code),
-                                             local_date, start_time),
+                                             to_char(local_date, 'YYYY-MM-DD'), to_char(start_time, 'HH24:MI')),
                            slot || pg_catalog.jsonb_build_object('capacity', total_capacity),
                            slot || pg_catalog.jsonb_build_object('capacity', capacity));
   END IF;
@@ -390,7 +391,7 @@ BEGIN
   IF EXISTS (SELECT 1 FROM passport.tariff t
               WHERE t.item = add_tariff.item AND t.passport_kind = kind AND t.validity_years = years
                 AND t.valid_from = add_tariff.valid_from) THEN
-    RAISE EXCEPTION 'a % tariff valid from % exists already', item, valid_from
+    RAISE EXCEPTION 'a % tariff valid from % exists already', item, to_char(valid_from, 'YYYY-MM-DD')
       USING ERRCODE = '23505', HINT = 'Remove an added tariff first to correct it; shipped tariffs stay.';
   END IF;
   INSERT INTO passport.tariff AS t (item, passport_kind, validity_years, valid_from, amount, legal_basis, builtin)
@@ -399,7 +400,7 @@ BEGIN
   PERFORM passport.audit('add_tariff',
                          pg_catalog.format('tariff %s from %s', concat_ws(' ', item, nullif(kind, ''),
                                                                           CASE WHEN years > 0 THEN years || ' years' END),
-                                           valid_from),
+                                           to_char(valid_from, 'YYYY-MM-DD')),
                          NULL, pg_catalog.to_jsonb(added));
 END;
 $$;
@@ -422,11 +423,11 @@ BEGIN
      AND t.valid_from = remove_tariff.valid_from
      FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'no % tariff valid from %', item, valid_from
+    RAISE EXCEPTION 'no % tariff valid from %', item, to_char(valid_from, 'YYYY-MM-DD')
       USING ERRCODE = 'PP006', DETAIL = 'No row of passport.tariff has this item, kind, validity and first day.';
   END IF;
   IF removed.builtin THEN
-    RAISE EXCEPTION 'the % tariff valid from % is shipped with passport', item, valid_from
+    RAISE EXCEPTION 'the % tariff valid from % is shipped with passport', item, to_char(valid_from, 'YYYY-MM-DD')
       USING ERRCODE = '22023',
             DETAIL = 'Shipped tariffs are the published tables; only tariffs an administrator added can be removed.',
             HINT = 'Add a tariff with a later first day to replace it.';
@@ -437,7 +438,7 @@ BEGIN
   PERFORM passport.audit('remove_tariff',
                          pg_catalog.format('tariff %s from %s', concat_ws(' ', item, nullif(kind, ''),
                                                                           CASE WHEN years > 0 THEN years || ' years' END),
-                                           valid_from),
+                                           to_char(valid_from, 'YYYY-MM-DD')),
                          pg_catalog.to_jsonb(removed), NULL);
 END;
 $$;

@@ -298,7 +298,7 @@ BEGIN
       USING ERRCODE = '01000',
             DETAIL = CASE WHEN coalesce(cardinality(fills), 0) = 0
                           THEN format('Placeholders of this %s are shown as typed.', what)
-                          ELSE format('Its shipped text uses %s.',
+                          ELSE format('Its shipped texts use %s.',
                                       (SELECT string_agg('{' || f || '}', ', ') FROM unnest(fills) f)) END;
   END IF;
 END;
@@ -629,6 +629,13 @@ BEGIN
                     unnest(passport.text_placeholders(t.body)) p
               WHERE t.key = set_bot_text.key AND t.builtin));
   LOCK TABLE passport.bot_text_base IN SHARE ROW EXCLUSIVE MODE;
+  IF language <> 'id' AND NOT EXISTS (SELECT 1 FROM passport.bot_text_base t
+                                       WHERE t.key = set_bot_text.key AND t.language = 'id') THEN
+    -- a text missing in a language falls back to Indonesian
+    RAISE EXCEPTION 'the bot text "%" needs its Indonesian text first', key
+      USING ERRCODE = '22023',
+            DETAIL = 'A text missing in a language is sent in Indonesian, so every key has an Indonesian text.';
+  END IF;
   SELECT * INTO shipped FROM passport.bot_text_base t
    WHERE t.key = set_bot_text.key AND t.language = set_bot_text.language AND t.builtin;
   SELECT * INTO own FROM passport.bot_text_base t
@@ -666,6 +673,13 @@ DECLARE
   shipped passport.bot_text_base;
 BEGIN
   LOCK TABLE passport.bot_text_base IN SHARE ROW EXCLUSIVE MODE;
+  IF language = 'id' AND NOT EXISTS (SELECT 1 FROM passport.bot_text_base t
+                                      WHERE t.key = remove_bot_text.key AND t.language = 'id' AND t.builtin)
+     AND EXISTS (SELECT 1 FROM passport.bot_text_base t
+                  WHERE t.key = remove_bot_text.key AND t.language <> 'id') THEN
+    RAISE EXCEPTION 'the bot text "%" is set in other languages, which fall back to its Indonesian text', key
+      USING ERRCODE = '22023', HINT = 'Remove the texts in the other languages first.';
+  END IF;
   DELETE FROM passport.bot_text_base t
    WHERE t.key = remove_bot_text.key AND t.language = remove_bot_text.language AND NOT t.builtin
   RETURNING * INTO own;
