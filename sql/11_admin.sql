@@ -3,9 +3,9 @@
 -- leaves one audit record with the calling login and the time, the edits
 -- take effect where the texts and rules are read, no role rewrites the
 -- audit, and other roles cannot call the edit functions.
+SELECT count(*) >= 0 AS roles_set_up FROM passport.setup_roles();
 SELECT current_user AS superuser, statement_timestamp() AS t0,
        coalesce((SELECT max(audit_id) FROM passport.admin_audit), 0) AS mark \gset
-SELECT count(*) >= 0 AS roles_set_up FROM passport.setup_roles();
 CREATE ROLE regress_admin_login LOGIN IN ROLE passport_admin;
 CREATE ROLE regress_officer_login LOGIN IN ROLE passport_officer;
 CREATE ROLE regress_bot_login LOGIN IN ROLE passport_adapter;

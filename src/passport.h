@@ -37,6 +37,7 @@
 #define ERRCODE_PP_RATE_LIMITED			MAKE_SQLSTATE('P','P','0','1','7')
 #define ERRCODE_PP_CONTINGENT_USED		MAKE_SQLSTATE('P','P','0','1','8')
 #define ERRCODE_PP_TICKET_STATE			MAKE_SQLSTATE('P','P','0','1','9')
+#define ERRCODE_PP_NTPN_USED			MAKE_SQLSTATE('P','P','0','2','0')
 
 #define ERRCODE_PP_INVALID_RESNUM		MAKE_SQLSTATE('P','P','1','0','1')
 #define ERRCODE_PP_INVALID_NIK			MAKE_SQLSTATE('P','P','1','0','2')
@@ -61,9 +62,12 @@ extern int	passport_outbox_max_attempts;
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);
 
-/* access.c: the role outside every SECURITY DEFINER function */
+/* access.c: the calling role, officers' offices, the office scope */
 extern Oid	CallingRole(void);
 extern char *CallingRoleName(void);
+extern bool CallerHasRole(const char *rolname);
+extern void RequireOfficeAccess(int64 office_id);
+extern void DefineOfficeScope(void);
 
 /* compat.c: an entry point an older SQL declaration names (see there) */
 extern void PassportRetired(const char *symbol, const char *version) pg_attribute_noreturn();
@@ -73,6 +77,7 @@ extern SPIPlanPtr PassportPrepare(SPIPlanPtr *cache, const char *sql,
 								  int nargs, const Oid *argtypes);
 extern int	PassportExecute(SPIPlanPtr plan, const Datum *values,
 							const char *nulls, bool read_only, long count);
+extern void PassportExpectColumns(int ncolumns);
 extern Datum PassportGetDatum(int row, int col, bool *isnull);
 extern char *PassportGetText(int row, int col);
 extern void PassportConnect(void);
@@ -80,11 +85,15 @@ extern char *PassportArgText(FunctionCallInfo fcinfo, int n);
 extern Datum PassportRowDatum(FunctionCallInfo fcinfo, MemoryContext cxt);
 extern void PassportFinish(void);
 
+/* reservations (reserve.c) */
+extern bool TakeDayPlace(int64 office_id, const char *lane, TimestampTz day_start,
+						 TimestampTz day_end, TimestampTz now, int64 *slot_id, int16 *shard);
+
 /* queue (queue.c) */
 extern int64 IssueTicket(int64 office_id, const char *lane, const char *source,
 						 const char *reservation_code, const char *application_number,
 						 bool has_appointment, TimestampTz appointment_at, TimestampTz now,
-						 int contingent, char **code);
+						 bool has_place, int64 slot_id, int16 shard, char **code);
 
 /* identifiers (ids.c) */
 extern int64 PassportNextValue(const char *name);

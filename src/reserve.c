@@ -61,6 +61,22 @@ typedef struct Allocation
 	TimestampTz ends_at;
 } Allocation;
 
+/* Attributes of the answer type passport.booking (0-based, as in a tuple). */
+typedef enum BookingAttribute
+{
+	BOOKING_RESERVATION_NUMBER,
+	BOOKING_OFFICE_CODE,
+	BOOKING_LOCAL_DATE,
+	BOOKING_START_TIME,
+	BOOKING_END_TIME,
+	BOOKING_LANE,
+	BOOKING_SERVICE,
+	BOOKING_STATUS,
+	BOOKING_DUPLICATE,
+	BOOKING_TICKET,
+	BOOKING_ATTRIBUTES
+} BookingAttribute;
+
 /* What a booking answer carries (strings in the caller's context). */
 typedef struct BookingOut
 {
@@ -167,22 +183,26 @@ static Datum
 BuildBooking(FunctionCallInfo fcinfo, const BookingOut *out)
 {
 	TupleDesc	tupdesc;
-	Datum		values[10];
-	bool		nulls[10] = {false, false, false, false, false, false, false, false, false, false};
+	Datum		values[BOOKING_ATTRIBUTES];
+	bool		nulls[BOOKING_ATTRIBUTES];
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	values[0] = CStringGetTextDatum(out->code);
-	values[1] = CStringGetTextDatum(out->office_code);
-	values[2] = DateADTGetDatum(out->local_date);
-	values[3] = TimeADTGetDatum(LocalTime(out->starts_at, out->time_zone));
-	values[4] = TimeADTGetDatum(LocalTime(out->ends_at, out->time_zone));
-	values[5] = CStringGetTextDatum(out->lane);
-	values[6] = CStringGetTextDatum(out->service);
-	values[7] = CStringGetTextDatum(out->status);
-	values[8] = BoolGetDatum(out->duplicate);
-	values[9] = out->ticket ? CStringGetTextDatum(out->ticket) : (Datum) 0;
-	nulls[9] = out->ticket == NULL;
+	if (tupdesc->natts != BOOKING_ATTRIBUTES)
+		elog(ERROR, "passport.booking has %d attributes where %d are named",
+			 tupdesc->natts, BOOKING_ATTRIBUTES);
+	memset(nulls, false, sizeof(nulls));
+	values[BOOKING_RESERVATION_NUMBER] = CStringGetTextDatum(out->code);
+	values[BOOKING_OFFICE_CODE] = CStringGetTextDatum(out->office_code);
+	values[BOOKING_LOCAL_DATE] = DateADTGetDatum(out->local_date);
+	values[BOOKING_START_TIME] = TimeADTGetDatum(LocalTime(out->starts_at, out->time_zone));
+	values[BOOKING_END_TIME] = TimeADTGetDatum(LocalTime(out->ends_at, out->time_zone));
+	values[BOOKING_LANE] = CStringGetTextDatum(out->lane);
+	values[BOOKING_SERVICE] = CStringGetTextDatum(out->service);
+	values[BOOKING_STATUS] = CStringGetTextDatum(out->status);
+	values[BOOKING_DUPLICATE] = BoolGetDatum(out->duplicate);
+	values[BOOKING_TICKET] = out->ticket ? CStringGetTextDatum(out->ticket) : (Datum) 0;
+	nulls[BOOKING_TICKET] = out->ticket == NULL;
 	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
 }
 
@@ -191,34 +211,66 @@ BuildBooking(FunctionCallInfo fcinfo, const BookingOut *out)
 /* What the first, read-only statement of a booking learns. */
 typedef struct BookingProbe
 {
-	bool		duplicate;		/* the idempotency key is already booked */
-	char	   *dup_nik;
+	bool		duplicate;		/* the client's idempotency key is already booked */
+	char	   *dup_nik;		/* what that booking was for */
+	char	   *dup_full_name;
+	DateADT		dup_birth_date;
 	BookingOut	dup;			/* its answer (strings in the caller's context) */
 	bool		nik_blocked;	/* the NIK holds a reservation or cools down */
 	bool		free_exists;	/* a released counter row with room exists */
 	bool		released;		/* a released slot (full or not) exists */
 } BookingProbe;
 
+/* Result columns of ProbeBooking's statement. */
+typedef enum ProbeColumn
+{
+	PROBE_OFFICE_ID = 1,
+	PROBE_TIME_ZONE,
+	PROBE_ACTIVE,
+	PROBE_LANE_KNOWN,
+	PROBE_LANE_BOOKABLE,
+	PROBE_SERVICE_KNOWN,
+	PROBE_DAY,
+	PROBE_DAY_START,
+	PROBE_DAY_END,
+	PROBE_PREFERRED,
+	PROBE_TODAY,
+	PROBE_DUP_CODE,
+	PROBE_DUP_LOCAL_DATE,
+	PROBE_DUP_STARTS_AT,
+	PROBE_DUP_ENDS_AT,
+	PROBE_DUP_LANE,
+	PROBE_DUP_SERVICE,
+	PROBE_DUP_STATUS,
+	PROBE_DUP_NIK,
+	PROBE_DUP_FULL_NAME,
+	PROBE_DUP_BIRTH_DATE,
+	PROBE_NIK_BLOCKED,
+	PROBE_FREE_EXISTS,
+	PROBE_RELEASED
+} ProbeColumn;
+#define PROBE_COLUMNS	PROBE_RELEASED
+
 /*
  * ProbeBooking reads, in one statement, everything a booking checks before
  * it writes: the office (with lane, service and the local day's bounds),
- * an earlier reservation with the same idempotency key (none when key is
- * NULL), whether the NIK is blocked, and whether any place is free in the
- * range.  It takes a fresh snapshot, so it sees what concurrent bookings
+ * an earlier reservation of the same client (channel and sender) with the
+ * same idempotency key (none when key is NULL), whether the NIK is blocked,
+ * and whether any place is free in the range.  It takes a fresh snapshot, so it sees what concurrent bookings
  * have committed.  Reschedule reads the office through it too.
  */
 static void
 ProbeBooking(const char *office_code, const char *lane, const char *service,
 			 bool has_day, DateADT day, bool has_pref, TimeADT pref,
 			 TimestampTz now, bool earliest, const char *nik,
-			 const char *channel, const char *key, MemoryContext cxt,
-			 OfficeCall *oc, BookingProbe *probe)
+			 const char *channel, const char *sender, const char *key,
+			 MemoryContext cxt, OfficeCall *oc, BookingProbe *probe)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[10] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
-	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[10];
-	char		nulls[10];
+	static const Oid types[11] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
+	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[11];
+	char		nulls[11];
 	bool		isnull;
 	char	   *code = Upper(office_code);
 
@@ -236,6 +288,8 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	values[8] = CStringGetTextDatum(channel);
 	values[9] = key ? CStringGetTextDatum(key) : (Datum) 0;
 	nulls[9] = key ? ' ' : 'n';
+	values[10] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[10] = sender ? ' ' : 'n';
 
 	if (PassportExecute(PassportPrepare(&plan,
 										"SELECT o.office_id, o.time_zone, o.active, "
@@ -243,7 +297,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 										"       v.service_code IS NOT NULL, d.day, d.lo, d.hi, d.pref, "
 										"       ($4 AT TIME ZONE o.time_zone)::date, "
 										"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
-										"       r.service, r.status, r.nik, "
+										"       r.service, r.status, r.nik, r.full_name, r.birth_date, "
 										"       EXISTS (SELECT 1 FROM passport.nik_guard g WHERE g.nik = $8 "
 										"                  AND (g.code IS NOT NULL OR g.cooldown_until > $4)), "
 										"       EXISTS (SELECT 1 FROM passport.slot c "
@@ -265,50 +319,54 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 										"  LEFT JOIN passport.service v ON v.service_code = $3 "
 										"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
 										"                      WHERE x.office_id = o.office_id AND x.channel = $9 "
+										"                        AND coalesce(x.sender, '') = coalesce($11, '') "
 										"                        AND x.idempotency_key = $10 LIMIT 1) r ON true "
 										" WHERE o.code = $1",
-										10, types),
+										11, types),
 						values, nulls, false, 1) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
 				 errmsg("unknown office \"%s\"", office_code),
 				 errdetail("No office has this code.")));
+	PassportExpectColumns(PROBE_COLUMNS);
 
-	oc->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	oc->office_id = DatumGetInt64(PassportGetDatum(0, PROBE_OFFICE_ID, &isnull));
 	oc->code = code;
-	oc->time_zone = PassportGetText(0, 2);
-	oc->active = DatumGetBool(PassportGetDatum(0, 3, &isnull));
-	oc->lane_known = DatumGetBool(PassportGetDatum(0, 4, &isnull));
-	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, 5, &isnull));
-	oc->service_known = DatumGetBool(PassportGetDatum(0, 6, &isnull));
-	oc->day = DatumGetDateADT(PassportGetDatum(0, 7, &isnull));
-	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
-	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, 9, &isnull));
-	oc->preferred = DatumGetTimestampTz(PassportGetDatum(0, 10, &isnull));
+	oc->time_zone = PassportGetText(0, PROBE_TIME_ZONE);
+	oc->active = DatumGetBool(PassportGetDatum(0, PROBE_ACTIVE, &isnull));
+	oc->lane_known = DatumGetBool(PassportGetDatum(0, PROBE_LANE_KNOWN, &isnull));
+	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, PROBE_LANE_BOOKABLE, &isnull));
+	oc->service_known = DatumGetBool(PassportGetDatum(0, PROBE_SERVICE_KNOWN, &isnull));
+	oc->day = DatumGetDateADT(PassportGetDatum(0, PROBE_DAY, &isnull));
+	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_START, &isnull));
+	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_END, &isnull));
+	oc->preferred = DatumGetTimestampTz(PassportGetDatum(0, PROBE_PREFERRED, &isnull));
 	if (isnull)
 		oc->preferred = DT_NOBEGIN;
-	oc->today = DatumGetDateADT(PassportGetDatum(0, 11, &isnull));
+	oc->today = DatumGetDateADT(PassportGetDatum(0, PROBE_TODAY, &isnull));
 
-	(void) PassportGetDatum(0, 12, &isnull);
+	(void) PassportGetDatum(0, PROBE_DUP_CODE, &isnull);
 	probe->duplicate = !isnull;
 	if (probe->duplicate)
 	{
-		probe->dup_nik = PassportGetText(0, 19);
-		probe->dup.code = CopyOut(cxt, PassportGetText(0, 12));
+		probe->dup_nik = PassportGetText(0, PROBE_DUP_NIK);
+		probe->dup_full_name = PassportGetText(0, PROBE_DUP_FULL_NAME);
+		probe->dup_birth_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_BIRTH_DATE, &isnull));
+		probe->dup.code = CopyOut(cxt, PassportGetText(0, PROBE_DUP_CODE));
 		probe->dup.office_code = CopyOut(cxt, code);
-		probe->dup.local_date = DatumGetDateADT(PassportGetDatum(0, 13, &isnull));
-		probe->dup.starts_at = DatumGetTimestampTz(PassportGetDatum(0, 14, &isnull));
-		probe->dup.ends_at = DatumGetTimestampTz(PassportGetDatum(0, 15, &isnull));
+		probe->dup.local_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_LOCAL_DATE, &isnull));
+		probe->dup.starts_at = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DUP_STARTS_AT, &isnull));
+		probe->dup.ends_at = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DUP_ENDS_AT, &isnull));
 		probe->dup.time_zone = CopyOut(cxt, oc->time_zone);
-		probe->dup.lane = CopyOut(cxt, PassportGetText(0, 16));
-		probe->dup.service = CopyOut(cxt, PassportGetText(0, 17));
-		probe->dup.status = CopyOut(cxt, PassportGetText(0, 18));
+		probe->dup.lane = CopyOut(cxt, PassportGetText(0, PROBE_DUP_LANE));
+		probe->dup.service = CopyOut(cxt, PassportGetText(0, PROBE_DUP_SERVICE));
+		probe->dup.status = CopyOut(cxt, PassportGetText(0, PROBE_DUP_STATUS));
 		probe->dup.duplicate = true;
 		probe->dup.ticket = NULL;
 	}
-	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, 20, &isnull));
-	probe->free_exists = DatumGetBool(PassportGetDatum(0, 21, &isnull));
-	probe->released = DatumGetBool(PassportGetDatum(0, 22, &isnull));
+	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, PROBE_NIK_BLOCKED, &isnull));
+	probe->free_exists = DatumGetBool(PassportGetDatum(0, PROBE_FREE_EXISTS, &isnull));
+	probe->released = DatumGetBool(PassportGetDatum(0, PROBE_RELEASED, &isnull));
 
 	if (!oc->active)
 		ereport(ERROR,
@@ -328,15 +386,21 @@ IdempotencyConflict(const char *key)
 }
 
 /*
- * DuplicateOf tells whether the probe found an earlier reservation with the
- * request's idempotency key; a key reused for another NIK raises PP010.
+ * DuplicateOf tells whether the probe found an earlier booking of this
+ * client with the request's idempotency key.  It answers only a retry of
+ * the same request: the same NIK, name, birth date, service and lane;
+ * anything else under that key raises PP010, so nobody learns somebody
+ * else's booking by reusing a key.
  */
 static bool
-DuplicateOf(const BookingProbe *probe, const char *nik, const char *key)
+DuplicateOf(const BookingProbe *probe, const char *nik, const char *full_name,
+			DateADT birth, const char *service, const char *lane, const char *key)
 {
 	if (!probe->duplicate)
 		return false;
-	if (strcmp(probe->dup_nik, nik) != 0)
+	if (strcmp(probe->dup_nik, nik) != 0 || strcmp(probe->dup_full_name, full_name) != 0 ||
+		probe->dup_birth_date != birth || strcmp(probe->dup.service, service) != 0 ||
+		strcmp(probe->dup.lane, lane) != 0)
 		IdempotencyConflict(key);
 	return true;
 }
@@ -462,6 +526,17 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 	"    FROM r JOIN passport.office o ON o.office_id = $1 WHERE $15 IS NOT NULL) " \
 	"SELECT slot_id, shard, local_date, starts_at, ends_at FROM r"
 
+/* Result columns of the allocation statements: the counter row taken. */
+typedef enum AllocColumn
+{
+	ALLOC_SLOT_ID = 1,
+	ALLOC_SHARD,
+	ALLOC_LOCAL_DATE,
+	ALLOC_STARTS_AT,
+	ALLOC_ENDS_AT
+} AllocColumn;
+#define ALLOC_COLUMNS	ALLOC_ENDS_AT
+
 /* The reservation a booking inserts together with its place. */
 typedef struct NewReservation
 {
@@ -555,11 +630,33 @@ AllocateSlot(int64 office_id, const char *lane, TimestampTz lo, TimestampTz hi,
 	}
 	if (n != 1)
 		elog(ERROR, "slot allocation updated %d counter rows", n);
-	out->slot_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-	out->shard = DatumGetInt16(PassportGetDatum(0, 2, &isnull));
-	out->local_date = DatumGetDateADT(PassportGetDatum(0, 3, &isnull));
-	out->starts_at = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
-	out->ends_at = DatumGetTimestampTz(PassportGetDatum(0, 5, &isnull));
+	PassportExpectColumns(ALLOC_COLUMNS);
+	out->slot_id = DatumGetInt64(PassportGetDatum(0, ALLOC_SLOT_ID, &isnull));
+	out->shard = DatumGetInt16(PassportGetDatum(0, ALLOC_SHARD, &isnull));
+	out->local_date = DatumGetDateADT(PassportGetDatum(0, ALLOC_LOCAL_DATE, &isnull));
+	out->starts_at = DatumGetTimestampTz(PassportGetDatum(0, ALLOC_STARTS_AT, &isnull));
+	out->ends_at = DatumGetTimestampTz(PassportGetDatum(0, ALLOC_ENDS_AT, &isnull));
+	return true;
+}
+
+/*
+ * TakeDayPlace takes one place for a walk-in: the earliest counter row of
+ * the office's local day [day_start, day_end) in lane with room, skipping
+ * rows that bookers hold, exactly as a booking takes one; online bookings
+ * and walk-ins draw on the same counters, so together they never exceed the
+ * day's capacity.  Returns false, having locked and written nothing, when
+ * every place of the day is taken.
+ */
+bool
+TakeDayPlace(int64 office_id, const char *lane, TimestampTz day_start,
+			 TimestampTz day_end, TimestampTz now, int64 *slot_id, int16 *shard)
+{
+	Allocation	alloc;
+
+	if (!AllocateSlot(office_id, lane, day_start, day_end, now, 0, NULL, &alloc))
+		return false;
+	*slot_id = alloc.slot_id;
+	*shard = alloc.shard;
 	return true;
 }
 
@@ -663,6 +760,8 @@ NikRefusal(const char *nik, const char *tzname)
 						values, NULL, false, 1) == 1 &&
 		!DatumGetBool(PassportGetDatum(0, 1, &isnull)))
 	{
+		/* columns: whether the NIK holds a reservation, its cooldown end */
+		PassportExpectColumns(2);
 		until = DatumGetTimestampTz(PassportGetDatum(0, 2, &isnull));
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_COOLDOWN),
@@ -722,6 +821,8 @@ ClaimGuards(const char *nik, int64 office_id, const char *code,
 									"SELECT (SELECT count(*) FROM n) > 0, (SELECT count(*) FROM s) > 0",
 									6, types),
 					values, nulls, false, 0);
+	/* columns: whether the NIK claim took, whether the sender was counted */
+	PassportExpectColumns(2);
 	nik_ok = DatumGetBool(PassportGetDatum(0, 1, &isnull));
 	*sender_counted = DatumGetBool(PassportGetDatum(0, 2, &isnull));
 	if (nik_ok && count_sender && !*sender_counted)
@@ -800,6 +901,27 @@ typedef struct ReservationRow
 	DateADT		today;			/* local date now at the office */
 } ReservationRow;
 
+/* Result columns of LockReservation's statement. */
+typedef enum LockedColumn
+{
+	LOCKED_SLOT_ID = 1,
+	LOCKED_SHARD,
+	LOCKED_LANE,
+	LOCKED_SERVICE,
+	LOCKED_LOCAL_DATE,
+	LOCKED_STARTS_AT,
+	LOCKED_ENDS_AT,
+	LOCKED_STATUS,
+	LOCKED_NIK,
+	LOCKED_SENDER,
+	LOCKED_BIRTH_DATE,
+	LOCKED_RESCHEDULES,
+	LOCKED_OFFICE_CODE,
+	LOCKED_TIME_ZONE,
+	LOCKED_TODAY
+} LockedColumn;
+#define LOCKED_COLUMNS	LOCKED_TODAY
+
 /*
  * LockReservation finds a reservation by its typed number and locks it.
  * With check_factor, the sender or the birth date must match; an unknown
@@ -835,23 +957,24 @@ LockReservation(const char *typed, bool check_factor, const char *sender,
 						values, NULL, false, 1) != 1)
 		goto notfound;
 
+	PassportExpectColumns(LOCKED_COLUMNS);
 	row->office_id = office_id;
 	row->code = code;
-	row->slot_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-	row->shard = DatumGetInt16(PassportGetDatum(0, 2, &isnull));
-	row->lane = PassportGetText(0, 3);
-	row->service = PassportGetText(0, 4);
-	row->local_date = DatumGetDateADT(PassportGetDatum(0, 5, &isnull));
-	row->starts_at = DatumGetTimestampTz(PassportGetDatum(0, 6, &isnull));
-	row->ends_at = DatumGetTimestampTz(PassportGetDatum(0, 7, &isnull));
-	row->status = PassportGetText(0, 8);
-	row->nik = PassportGetText(0, 9);
-	row->sender = PassportGetText(0, 10);
-	row->birth_date = DatumGetDateADT(PassportGetDatum(0, 11, &isnull));
-	row->reschedules = DatumGetInt16(PassportGetDatum(0, 12, &isnull));
-	row->office_code = PassportGetText(0, 13);
-	row->time_zone = PassportGetText(0, 14);
-	row->today = DatumGetDateADT(PassportGetDatum(0, 15, &isnull));
+	row->slot_id = DatumGetInt64(PassportGetDatum(0, LOCKED_SLOT_ID, &isnull));
+	row->shard = DatumGetInt16(PassportGetDatum(0, LOCKED_SHARD, &isnull));
+	row->lane = PassportGetText(0, LOCKED_LANE);
+	row->service = PassportGetText(0, LOCKED_SERVICE);
+	row->local_date = DatumGetDateADT(PassportGetDatum(0, LOCKED_LOCAL_DATE, &isnull));
+	row->starts_at = DatumGetTimestampTz(PassportGetDatum(0, LOCKED_STARTS_AT, &isnull));
+	row->ends_at = DatumGetTimestampTz(PassportGetDatum(0, LOCKED_ENDS_AT, &isnull));
+	row->status = PassportGetText(0, LOCKED_STATUS);
+	row->nik = PassportGetText(0, LOCKED_NIK);
+	row->sender = PassportGetText(0, LOCKED_SENDER);
+	row->birth_date = DatumGetDateADT(PassportGetDatum(0, LOCKED_BIRTH_DATE, &isnull));
+	row->reschedules = DatumGetInt16(PassportGetDatum(0, LOCKED_RESCHEDULES, &isnull));
+	row->office_code = PassportGetText(0, LOCKED_OFFICE_CODE);
+	row->time_zone = PassportGetText(0, LOCKED_TIME_ZONE);
+	row->today = DatumGetDateADT(PassportGetDatum(0, LOCKED_TODAY, &isnull));
 
 	if (!check_factor)
 		return;
@@ -970,7 +1093,7 @@ passport_reserve(PG_FUNCTION_ARGS)
 
 	PassportConnect();
 	ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
-				 earliest || !has_day, nik, channel, key, cxt, &oc, &probe);
+				 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
 	if (!oc.lane_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -988,7 +1111,7 @@ passport_reserve(PG_FUNCTION_ARGS)
 				 errdetail("Priority and pickup lanes are served on arrival.")));
 
 	/* a retried request is answered before any counter is touched */
-	if (DuplicateOf(&probe, nik, key))
+	if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
 	{
 		PassportFinish();
 		PG_RETURN_DATUM(BuildBooking(fcinfo, &probe.dup));
@@ -1005,8 +1128,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 	{
 		/* perhaps the same request, committed while we waited on the NIK */
 		ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
-					 earliest || !has_day, nik, channel, key, cxt, &oc, &probe);
-		if (DuplicateOf(&probe, nik, key))
+					 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
+		if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
 		{
 			if (sender_counted)
 				ReleaseSender(sender);
@@ -1164,7 +1287,7 @@ passport_reschedule(PG_FUNCTION_ARGS)
 						   passport_reschedule_min_days, row.code, ShowLocal(row.starts_at, row.time_zone))));
 
 	ProbeBooking(row.office_code, row.lane, row.service, true, day, has_pref, pref, now,
-				 earliest, row.nik, "", NULL, cxt, &oc, &probe);
+				 earliest, row.nik, "", NULL, NULL, cxt, &oc, &probe);
 	RangeFor(&oc, earliest, now, &lo, &hi);
 	TakePlace(&oc, row.lane, lo, hi, now, row.slot_id, NULL, &alloc);
 	ReleasePlace(row.office_id, row.slot_id, row.shard);
@@ -1201,11 +1324,11 @@ passport_reschedule(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
 
-PG_FUNCTION_INFO_V1(passport_check_in);
+PG_FUNCTION_INFO_V1(passport_check_in_0_2);
 
-/* passport_check_in checks a reservation in within its window. */
+/* passport_check_in_0_2 checks a reservation in within its window. */
 Datum
-passport_check_in(PG_FUNCTION_ARGS)
+passport_check_in_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -1216,9 +1339,12 @@ passport_check_in(PG_FUNCTION_ARGS)
 	ReservationRow row;
 	BookingOut	out;
 	char	   *ticket;
+	int64		office_id;
 
 	RequireText(typed, "reservation_number");
 	PassportConnect();
+	if (ReservationNumberOffice(CanonicalReservationNumber(typed), &office_id))
+		RequireOfficeAccess(office_id);
 	LockReservation(typed, false, NULL, false, 0, now, &row);
 	if (office_code != NULL && pg_strcasecmp(office_code, row.office_code) != 0)
 		ereport(ERROR,
@@ -1272,7 +1398,7 @@ passport_check_in(PG_FUNCTION_ARGS)
 	EndNik(row.nik, row.code, false, now);
 	ReleaseSender(row.sender);
 	IssueTicket(row.office_id, row.lane, "check_in", row.code, NULL, true, row.starts_at,
-				now, -1, &ticket);
+				now, false, 0, 0, &ticket);
 
 	row.status = "checked_in";
 	RowToBooking(&row, cxt, &out);
@@ -1344,6 +1470,8 @@ passport_sweep(PG_FUNCTION_ARGS)
 	{
 		bool		isnull;
 
+		/* columns: office number, code, local date now */
+		PassportExpectColumns(3);
 		ids[i] = DatumGetInt64(PassportGetDatum(i, 1, &isnull));
 		codes[i] = PassportGetText(i, 2);
 		todays[i] = DatumGetDateADT(PassportGetDatum(i, 3, &isnull));
@@ -1438,6 +1566,8 @@ passport_sweep(PG_FUNCTION_ARGS)
 										"       (SELECT count(*) FROM msg)::integer",
 										4, sweep_types),
 						values, NULL, false, 0);
+		/* columns: billings expired, forfeited, uncollected, history rows, messages */
+		PassportExpectColumns(5);
 		out[0] = CStringGetTextDatum(codes[i]);
 		out[1] = Int32GetDatum(marked);
 		out[2] = PassportGetDatum(0, 1, &isnull);

@@ -32,6 +32,8 @@
 
 #define DAY_USECS		((int64) 24 * 60 * 60 * USECS_PER_SEC)
 #define HOUR_USECS		((int64) 60 * 60 * USECS_PER_SEC)
+/* how far a bank's clock may be ahead of the database's */
+#define PAID_AT_SKEW	((int64) 5 * 60 * USECS_PER_SEC)
 
 /* An application row as the engine reads it (locked). */
 typedef struct AppRow
@@ -54,31 +56,11 @@ typedef struct AppRow
 	bool		target_known;	/* the target is a known status */
 } AppRow;
 
-/* CallerHasRole tells whether the calling user has the privileges of rolname. */
-static bool
-CallerHasRole(const char *rolname)
-{
-	Oid			outer = GetOuterUserId();
-	Oid			role;
-
-	if (superuser_arg(outer))
-		return true;
-	role = get_role_oid(rolname, true);
-	return OidIsValid(role) && has_privs_of_role(outer, role);
-}
-
 /* CallerIsOfficer: officers and administrators make the officer moves. */
 static bool
 CallerIsOfficer(void)
 {
 	return CallerHasRole("passport_officer") || CallerHasRole("passport_admin");
-}
-
-/* CallerName returns the calling user's name, recorded as the actor. */
-static char *
-CallerName(void)
-{
-	return GetUserNameFromId(GetOuterUserId(), false);
 }
 
 /* StateDatum forms the passport.application_state answer from the database. */
@@ -109,6 +91,25 @@ StateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id,
 		elog(ERROR, "application %s vanished", number);
 	return PassportRowDatum(fcinfo, cxt);
 }
+
+/* Result columns of LockApplication's statement. */
+typedef enum AppColumn
+{
+	APP_STATUS = 1,
+	APP_VERSION,
+	APP_SERVICE,
+	APP_PASSPORT_KIND,
+	APP_VALIDITY_YEARS,
+	APP_LANE,
+	APP_FORCE_MAJEURE,
+	APP_INCOMPLETE_UNTIL,
+	APP_OFFICE_CODE,
+	APP_TODAY,
+	APP_PAYMENT_POLICY,
+	APP_RULE_ROLES,
+	APP_TARGET_KNOWN
+} AppColumn;
+#define APP_COLUMNS		APP_TARGET_KNOWN
 
 /*
  * LockApplication finds an application by its canonical number and locks
@@ -144,22 +145,23 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 											4, types),
 							values, NULL, false, 1) == 1)
 		{
+			PassportExpectColumns(APP_COLUMNS);
 			row->office_id = office_id;
 			row->number = pstrdup(digits);
-			row->status = PassportGetText(0, 1);
-			row->version = DatumGetInt32(PassportGetDatum(0, 2, &isnull));
-			row->service = PassportGetText(0, 3);
-			row->passport_kind = PassportGetText(0, 4);
-			row->validity_years = DatumGetInt16(PassportGetDatum(0, 5, &isnull));
-			row->lane = PassportGetText(0, 6);
-			row->force_majeure = DatumGetBool(PassportGetDatum(0, 7, &isnull));
-			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
+			row->status = PassportGetText(0, APP_STATUS);
+			row->version = DatumGetInt32(PassportGetDatum(0, APP_VERSION, &isnull));
+			row->service = PassportGetText(0, APP_SERVICE);
+			row->passport_kind = PassportGetText(0, APP_PASSPORT_KIND);
+			row->validity_years = DatumGetInt16(PassportGetDatum(0, APP_VALIDITY_YEARS, &isnull));
+			row->lane = PassportGetText(0, APP_LANE);
+			row->force_majeure = DatumGetBool(PassportGetDatum(0, APP_FORCE_MAJEURE, &isnull));
+			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, APP_INCOMPLETE_UNTIL, &isnull));
 			row->has_incomplete_until = !isnull;
-			row->office_code = PassportGetText(0, 9);
-			row->today = DatumGetDateADT(PassportGetDatum(0, 10, &isnull));
-			row->payment_policy = PassportGetText(0, 11);
-			row->rule_roles = PassportGetText(0, 12);
-			row->target_known = DatumGetBool(PassportGetDatum(0, 13, &isnull));
+			row->office_code = PassportGetText(0, APP_OFFICE_CODE);
+			row->today = DatumGetDateADT(PassportGetDatum(0, APP_TODAY, &isnull));
+			row->payment_policy = PassportGetText(0, APP_PAYMENT_POLICY);
+			row->rule_roles = PassportGetText(0, APP_RULE_ROLES);
+			row->target_known = DatumGetBool(PassportGetDatum(0, APP_TARGET_KNOWN, &isnull));
 			return;
 		}
 	}
@@ -265,6 +267,8 @@ IssueBilling(const AppRow *row, TimestampTz now)
 									"SELECT b.amount, b.breakdown FROM passport.billing_amount($1, $2, $3, $4, $5, $6) b",
 									6, amount_types),
 					values, NULL, false, 1);
+	/* columns: amount, breakdown */
+	PassportExpectColumns(2);
 	amount = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
 	breakdown = SPI_datumTransfer(PassportGetDatum(0, 2, &isnull), false, -1);
 
@@ -540,7 +544,7 @@ InsertApplication(int64 office_id, const char *reservation_code, const char *ser
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(number);
-	values[2] = CStringGetTextDatum(CallerName());
+	values[2] = CStringGetTextDatum(CallingRoleName());
 	values[3] = CStringGetTextDatum(channel);
 	values[4] = TimestampTzGetDatum(now);
 	values[5] = CStringGetTextDatum(reason);
@@ -564,14 +568,28 @@ RequireOfficer(const char *what)
 				 errhint("Grant passport_officer or passport_admin to the role.")));
 }
 
-PG_FUNCTION_INFO_V1(passport_open_application);
+/* Result columns of the reservation read by open_application. */
+typedef enum OpenColumn
+{
+	OPEN_STATUS = 1,
+	OPEN_SERVICE,
+	OPEN_LANE,
+	OPEN_NIK,
+	OPEN_FULL_NAME,
+	OPEN_BIRTH_DATE,
+	OPEN_PHONE,
+	OPEN_SENDER
+} OpenColumn;
+#define OPEN_COLUMNS	OPEN_SENDER
+
+PG_FUNCTION_INFO_V1(passport_open_application_0_2);
 
 /*
- * passport_open_application opens the application of a checked-in
+ * passport_open_application_0_2 opens the application of a checked-in
  * reservation; a second call answers with the application already open.
  */
 Datum
-passport_open_application(PG_FUNCTION_ARGS)
+passport_open_application_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -599,28 +617,28 @@ passport_open_application(PG_FUNCTION_ARGS)
 	PassportConnect();
 	if (!ReservationNumberOffice(code, &office_id))
 		goto notfound;
+	RequireOfficeAccess(office_id);
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(code);
 	if (PassportExecute(PassportPrepare(&res_plan,
 										"SELECT r.status, r.service, r.lane, r.nik, r.full_name, r.birth_date, "
-										"       r.phone, r.sender, r.channel "
+										"       r.phone, r.sender "
 										"  FROM passport.reservation r WHERE r.office_id = $1 AND r.code = $2 "
 										"   FOR UPDATE",
 										2, types),
 						values, NULL, false, 1) != 1)
 		goto notfound;
-	status = PassportGetText(0, 1);
+	PassportExpectColumns(OPEN_COLUMNS);
+	status = PassportGetText(0, OPEN_STATUS);
 	{
-		char	   *service = PassportGetText(0, 2);
-		char	   *lane = PassportGetText(0, 3);
-		char	   *nik = PassportGetText(0, 4);
-		char	   *full_name = PassportGetText(0, 5);
-		DateADT		birth = DatumGetDateADT(PassportGetDatum(0, 6, &isnull));
-		char	   *phone = PassportGetText(0, 7);
-		char	   *sender = PassportGetText(0, 8);
-		char	   *channel = PassportGetText(0, 9);
+		char	   *service = PassportGetText(0, OPEN_SERVICE);
+		char	   *lane = PassportGetText(0, OPEN_LANE);
+		char	   *nik = PassportGetText(0, OPEN_NIK);
+		char	   *full_name = PassportGetText(0, OPEN_FULL_NAME);
+		DateADT		birth = DatumGetDateADT(PassportGetDatum(0, OPEN_BIRTH_DATE, &isnull));
+		char	   *phone = PassportGetText(0, OPEN_PHONE);
+		char	   *sender = PassportGetText(0, OPEN_SENDER);
 
-		(void) channel;
 		/* already open: the same answer */
 		if (PassportExecute(PassportPrepare(&app_plan,
 											"SELECT a.application_number FROM passport.application a "
@@ -655,11 +673,11 @@ notfound:
 	PG_RETURN_NULL();
 }
 
-PG_FUNCTION_INFO_V1(passport_open_walk_in);
+PG_FUNCTION_INFO_V1(passport_open_walk_in_0_2);
 
-/* passport_open_walk_in opens an application at the counter for a walk-in lane. */
+/* passport_open_walk_in_0_2 opens an application at the counter for a walk-in lane. */
 Datum
-passport_open_walk_in(PG_FUNCTION_ARGS)
+passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *office_code = PassportArgText(fcinfo, 0);
@@ -715,11 +733,14 @@ passport_open_walk_in(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
 				 errmsg("unknown office \"%s\"", office_code),
 				 errdetail("No active office has this code.")));
+	/* columns: office number, active, whether the service is known */
+	PassportExpectColumns(3);
 	if (!DatumGetBool(PassportGetDatum(0, 3, &isnull)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown service \"%s\"", service)));
 	office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	RequireOfficeAccess(office_id);
 	number = InsertApplication(office_id, NULL, service, kind, validity, lane, force_majeure,
 							   nik, full_name, birth, phone, NULL, "counter", "walk-in", now);
 	result = StateDatum(fcinfo, cxt, office_id, number);
@@ -727,14 +748,14 @@ passport_open_walk_in(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_transition);
+PG_FUNCTION_INFO_V1(passport_transition_0_2);
 
 /*
- * passport_transition moves an application after checking the expected
+ * passport_transition_0_2 moves an application after checking the expected
  * status and version, the rule, the caller's role and the guards.
  */
 Datum
-passport_transition(PG_FUNCTION_ARGS)
+passport_transition_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -760,6 +781,8 @@ passport_transition(PG_FUNCTION_ARGS)
 				 errmsg("reason is longer than 500 characters")));
 	digits = CanonicalApplicationNumber(typed);
 	PassportConnect();
+	if (ApplicationNumberOffice(digits) != 0)
+		RequireOfficeAccess(ApplicationNumberOffice(digits));
 	LockApplication(digits, now, to, &row);
 	if (!row.target_known)
 		ereport(ERROR,
@@ -792,21 +815,35 @@ passport_transition(PG_FUNCTION_ARGS)
 				 errmsg("the move from %s to %s needs role %s", row.status, to,
 						HasRole(roles, "admin") ? "passport_admin" : "passport_officer")));
 	}
-	ApplyMove(&row, to, CallerName(), HasRole(roles, "officer") && CallerIsOfficer() ? "officer" : "admin",
+	ApplyMove(&row, to, CallingRoleName(), HasRole(roles, "officer") && CallerIsOfficer() ? "officer" : "admin",
 			  channel, reason, now);
 	result = StateDatum(fcinfo, cxt, row.office_id, row.number);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_confirm_payment);
+/* Result columns of the billing locked by confirm_payment. */
+typedef enum PayColumn
+{
+	PAY_STATUS = 1,
+	PAY_NTPN,
+	PAY_AMOUNT,
+	PAY_EXPIRES_AT,
+	PAY_APPLICATION_NUMBER,
+	PAY_ISSUED_AT
+} PayColumn;
+#define PAY_COLUMNS		PAY_ISSUED_AT
+
+PG_FUNCTION_INFO_V1(passport_confirm_payment_0_2);
 
 /*
- * passport_confirm_payment applies a bank callback: idempotent on the NTPN,
- * refusing a wrong amount, an expired billing and a second NTPN.
+ * passport_confirm_payment_0_2 applies a bank callback from the payment role:
+ * idempotent on the NTPN, refusing a wrong amount, a billing expired (now
+ * or at the time of payment), a second NTPN for the billing and an NTPN
+ * already used for another billing.
  */
 Datum
-passport_confirm_payment(PG_FUNCTION_ARGS)
+passport_confirm_payment_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -817,7 +854,9 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	TimestampTz paid_at = PG_ARGISNULL(3) ? now : PG_GETARG_TIMESTAMPTZ(3);
 	static SPIPlanPtr lock_plan = NULL;
 	static SPIPlanPtr pay_plan = NULL;
+	static SPIPlanPtr ntpn_plan = NULL;
 	static const Oid lock_types[2] = {INT8OID, TEXTOID};
+	static const Oid ntpn_types[4] = {TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID};
 	static const Oid pay_types[4] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[4];
 	bool		isnull;
@@ -828,6 +867,7 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	int64		office_id;
 	int64		due;
 	TimestampTz expires;
+	TimestampTz issued;
 	const char *p;
 	AppRow		row;
 	Datum		result;
@@ -844,6 +884,17 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid NTPN \"%s\"", ntpn),
 				 errdetail("An NTPN has 8 to 32 letters and digits (16 in the state revenue system).")));
+	if (!CallerHasRole("passport_payment"))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only the payment role may confirm payments"),
+				 errdetail("Payments are confirmed by the bank's callback, which logs in as a member of passport_payment."),
+				 errhint("Grant passport_payment to the bank gateway's login role, never to a bot.")));
+	if (paid_at > now + PAID_AT_SKEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("paid_at %s is in the future", timestamptz_to_str(paid_at)),
+				 errdetail("A payment is confirmed after it was made; the bank's clock may be ahead by at most 5 minutes.")));
 	digits = CanonicalBillingCode(typed);
 	office_id = BillingCodeOffice(digits);
 	PassportConnect();
@@ -851,7 +902,8 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(digits);
 	if (office_id == 0 ||
 		PassportExecute(PassportPrepare(&lock_plan,
-										"SELECT b.status, b.ntpn, b.amount, b.expires_at, b.application_number "
+										"SELECT b.status, b.ntpn, b.amount, b.expires_at, b.application_number, "
+										"       b.issued_at "
 										"  FROM passport.billing b WHERE b.office_id = $1 AND b.billing_code = $2 "
 										"   FOR UPDATE",
 										2, lock_types),
@@ -860,11 +912,13 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PP_NOT_FOUND),
 				 errmsg("billing not found"),
 				 errdetail("No billing has the code %s.", digits)));
-	status = PassportGetText(0, 1);
-	paid_ntpn = PassportGetText(0, 2);
-	due = DatumGetInt64(PassportGetDatum(0, 3, &isnull));
-	expires = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
-	app_number = PassportGetText(0, 5);
+	PassportExpectColumns(PAY_COLUMNS);
+	status = PassportGetText(0, PAY_STATUS);
+	paid_ntpn = PassportGetText(0, PAY_NTPN);
+	due = DatumGetInt64(PassportGetDatum(0, PAY_AMOUNT, &isnull));
+	expires = DatumGetTimestampTz(PassportGetDatum(0, PAY_EXPIRES_AT, &isnull));
+	app_number = PassportGetText(0, PAY_APPLICATION_NUMBER);
+	issued = DatumGetTimestampTz(PassportGetDatum(0, PAY_ISSUED_AT, &isnull));
 
 	if (strcmp(status, "paid") == 0)
 	{
@@ -878,16 +932,37 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 		PassportFinish();
 		PG_RETURN_DATUM(result);
 	}
-	if (strcmp(status, "expired") == 0 || now >= expires)
+	if (strcmp(status, "expired") == 0 || now >= expires || paid_at >= expires)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_BILLING_EXPIRED),
 				 errmsg("the billing has expired"),
 				 errdetail("Billing %s was valid until %s.", digits, timestamptz_to_str(expires))));
+	if (paid_at < issued)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("paid_at %s is before the billing was issued", timestamptz_to_str(paid_at)),
+				 errdetail("Billing %s was issued at %s.", digits, timestamptz_to_str(issued))));
 	if (amount != due)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_WRONG_AMOUNT),
 				 errmsg("the amount paid does not match the billing"),
 				 errdetail("Billing %s is for %lld; %lld was paid.", digits, (long long) due, (long long) amount)));
+
+	/* an NTPN is national: it pays one billing of one office, once */
+	values[0] = CStringGetTextDatum(ntpn);
+	values[1] = Int64GetDatum(office_id);
+	values[2] = CStringGetTextDatum(digits);
+	values[3] = TimestampTzGetDatum(paid_at);
+	if (PassportExecute(PassportPrepare(&ntpn_plan,
+										"INSERT INTO passport.ntpn (ntpn, office_id, billing_code, paid_at) "
+										"VALUES ($1, $2, $3, $4) "
+										"ON CONFLICT ON CONSTRAINT ntpn_pkey DO NOTHING",
+										4, ntpn_types),
+						values, NULL, false, 0) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NTPN_USED),
+				 errmsg("NTPN \"%s\" was already used for another billing", ntpn),
+				 errdetail("An NTPN is issued by the state revenue system for one payment of one billing.")));
 
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(digits);
