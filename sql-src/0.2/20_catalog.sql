@@ -21,14 +21,14 @@ DECLARE
   parent bigint;
   created passport.office;
 BEGIN
-  IF code IS NULL OR upper(code) !~ '^[A-Z0-9_]{2,16}$' THEN
+  IF code IS NULL OR pg_catalog.upper(code) !~ '^[A-Z0-9_]{2,16}$' THEN
     RAISE EXCEPTION 'invalid office code "%"', code
       USING ERRCODE = '22023', DETAIL = 'An office code has 2 to 16 letters, digits or underscores.';
   END IF;
-  IF name IS NULL OR btrim(name) = '' THEN
+  IF name IS NULL OR pg_catalog.btrim(name) = '' THEN
     RAISE EXCEPTION 'an office needs a name' USING ERRCODE = '22023';
   END IF;
-  IF kind IS NULL OR lower(kind) NOT IN ('kanim', 'ulp', 'ukk', 'mpp') THEN
+  IF kind IS NULL OR pg_catalog.lower(kind) NOT IN ('kanim', 'ulp', 'ukk', 'mpp') THEN
     RAISE EXCEPTION 'unknown office kind "%"', kind
       USING ERRCODE = '22023', HINT = 'Office kinds are kanim, ulp, ukk and mpp.';
   END IF;
@@ -49,12 +49,12 @@ BEGIN
   IF parent_code IS NOT NULL THEN
     parent := passport.office_id(parent_code);
   END IF;
-  IF EXISTS (SELECT 1 FROM passport.office o WHERE o.code = upper(create_office.code)) THEN
-    RAISE EXCEPTION 'office "%" already exists', upper(code) USING ERRCODE = '23505';
+  IF EXISTS (SELECT 1 FROM passport.office o WHERE o.code = pg_catalog.upper(create_office.code)) THEN
+    RAISE EXCEPTION 'office "%" already exists', pg_catalog.upper(code) USING ERRCODE = '23505';
   END IF;
   INSERT INTO passport.office (code, name, kind, parent_id, time_zone, city, address,
                                slot_shards, release_days_ahead, release_time)
-  VALUES (upper(code), btrim(name), lower(kind), parent, time_zone, city, address,
+  VALUES (pg_catalog.upper(code), pg_catalog.btrim(name), pg_catalog.lower(kind), parent, time_zone, city, address,
           slot_shards, release_days_ahead, coalesce(release_time, '00:00'))
   RETURNING * INTO created;
   PERFORM passport.audit('create_office', 'office ' || created.code, NULL, pg_catalog.to_jsonb(created));
@@ -131,7 +131,7 @@ BEGIN
     RAISE EXCEPTION 'capacity must be positive, not %', capacity
       USING ERRCODE = '22023', HINT = 'To close a day, add a closure instead.';
   END IF;
-  PERFORM pg_advisory_xact_lock(1347440641, oid_::integer);
+  PERFORM pg_catalog.pg_advisory_xact_lock(1347440641, oid_::integer);
   SELECT r.rule_id, r.start_time, r.end_time INTO clash
     FROM passport.capacity_rule r
    WHERE r.office_id = oid_ AND r.weekday = add_capacity_rule.weekday
@@ -148,7 +148,7 @@ BEGIN
   VALUES (oid_, weekday, lane, start_time, end_time, slot_minutes, capacity)
   RETURNING * INTO added;
   PERFORM passport.audit('add_capacity_rule',
-                         pg_catalog.format('capacity rule %s of office %s', added.rule_id, upper(office_code)),
+                         pg_catalog.format('capacity rule %s of office %s', added.rule_id, pg_catalog.upper(office_code)),
                          NULL, pg_catalog.to_jsonb(added));
   RETURN added.rule_id;
 END;
@@ -171,7 +171,7 @@ BEGIN
     RAISE EXCEPTION 'office "%" has no capacity rule %', office_code, rule_id USING ERRCODE = 'PP006';
   END IF;
   PERFORM passport.audit('remove_capacity_rule',
-                         pg_catalog.format('capacity rule %s of office %s', removed.rule_id, upper(office_code)),
+                         pg_catalog.format('capacity rule %s of office %s', removed.rule_id, pg_catalog.upper(office_code)),
                          pg_catalog.to_jsonb(removed), NULL);
 END;
 $$;
@@ -190,11 +190,11 @@ DECLARE
   before jsonb;
   after jsonb;
 BEGIN
-  IF day IS NULL OR reason IS NULL OR btrim(reason) = '' THEN
+  IF day IS NULL OR reason IS NULL OR pg_catalog.btrim(reason) = '' THEN
     RAISE EXCEPTION 'a closure needs a day and a reason' USING ERRCODE = '22023';
   END IF;
   IF office_code IS NULL THEN
-    object := 'holiday ' || to_char(day, 'YYYY-MM-DD');
+    object := 'holiday ' || pg_catalog.to_char(day, 'YYYY-MM-DD');
     SELECT pg_catalog.to_jsonb(h) INTO before FROM passport.holiday h WHERE h.day = close_day.day FOR UPDATE;
     INSERT INTO passport.holiday AS h (day, name) VALUES (close_day.day, reason)
       ON CONFLICT ON CONSTRAINT holiday_pkey DO UPDATE SET name = excluded.name
@@ -204,7 +204,7 @@ BEGIN
      WHERE s.local_date = close_day.day AND s.opens_at <> 'infinity';
   ELSE
     oid_ := passport.office_id(office_code);
-    object := pg_catalog.format('closure of office %s on %s', upper(office_code), to_char(day, 'YYYY-MM-DD'));
+    object := pg_catalog.format('closure of office %s on %s', pg_catalog.upper(office_code), pg_catalog.to_char(day, 'YYYY-MM-DD'));
     SELECT pg_catalog.to_jsonb(c) INTO before FROM passport.office_closure c
      WHERE c.office_id = oid_ AND c.day = close_day.day FOR UPDATE;
     INSERT INTO passport.office_closure AS c (office_id, day, reason) VALUES (oid_, close_day.day, reason)
@@ -242,7 +242,7 @@ BEGIN
     RAISE EXCEPTION 'release range of % days is too long', to_date - from_date + 1
       USING ERRCODE = '22023', DETAIL = 'At most 401 days are released at once.';
   END IF;
-  PERFORM pg_advisory_xact_lock(1347440641, o.office_id::integer);
+  PERFORM pg_catalog.pg_advisory_xact_lock(1347440641, o.office_id::integer);
   WITH wanted AS (
     SELECT d::date AS local_date, r.lane, r.slot_minutes, r.capacity,
            (t AT TIME ZONE o.time_zone) AS starts_at
@@ -278,8 +278,8 @@ BEGIN
   -- one record per release, not per slot: the range and what it created
   IF n > 0 THEN
     PERFORM passport.audit('release_slots',
-                           pg_catalog.format('slots of office %s from %s to %s', o.code, to_char(from_date, 'YYYY-MM-DD'),
-                                             to_char(to_date, 'YYYY-MM-DD')),
+                           pg_catalog.format('slots of office %s from %s to %s', o.code, pg_catalog.to_char(from_date, 'YYYY-MM-DD'),
+                                             pg_catalog.to_char(to_date, 'YYYY-MM-DD')),
                            NULL,
                            pg_catalog.jsonb_build_object('office_id', o.office_id, 'office', o.code,
                                                          'from_date', from_date, 'to_date', to_date,
@@ -327,7 +327,7 @@ BEGIN
     RAISE EXCEPTION 'capacity % is below the % places already booked', capacity, total_booked
       USING ERRCODE = '23514',
             DETAIL = 'Lowering a slot''s capacity never cancels bookings.',
-            HINT = format('Set a capacity of at least %s, or reschedule bookings first.', total_booked);
+            HINT = pg_catalog.format('Set a capacity of at least %s, or reschedule bookings first.', total_booked);
   END IF;
   spare := capacity - total_booked;
   FOR r IN SELECT s.shard, s.booked FROM passport.slot s
@@ -345,8 +345,8 @@ BEGIN
     slot := pg_catalog.jsonb_build_object('office_id', oid_, 'lane', lane, 'local_date', local_date,
                                           'start_time', start_time, 'booked', total_booked);
     PERFORM passport.audit('set_slot_capacity',
-                           pg_catalog.format('%s slot of office %s on %s at %s', lane, upper(office_code),
-                                             to_char(local_date, 'YYYY-MM-DD'), to_char(start_time, 'HH24:MI')),
+                           pg_catalog.format('%s slot of office %s on %s at %s', lane, pg_catalog.upper(office_code),
+                                             pg_catalog.to_char(local_date, 'YYYY-MM-DD'), pg_catalog.to_char(start_time, 'HH24:MI')),
                            slot || pg_catalog.jsonb_build_object('capacity', total_capacity),
                            slot || pg_catalog.jsonb_build_object('capacity', capacity));
   END IF;
@@ -391,16 +391,16 @@ BEGIN
   IF EXISTS (SELECT 1 FROM passport.tariff t
               WHERE t.item = add_tariff.item AND t.passport_kind = kind AND t.validity_years = years
                 AND t.valid_from = add_tariff.valid_from) THEN
-    RAISE EXCEPTION 'a % tariff valid from % exists already', item, to_char(valid_from, 'YYYY-MM-DD')
+    RAISE EXCEPTION 'a % tariff valid from % exists already', item, pg_catalog.to_char(valid_from, 'YYYY-MM-DD')
       USING ERRCODE = '23505', HINT = 'Remove an added tariff first to correct it; shipped tariffs stay.';
   END IF;
   INSERT INTO passport.tariff AS t (item, passport_kind, validity_years, valid_from, amount, legal_basis, builtin)
-  VALUES (item, kind, years, valid_from, amount, nullif(btrim(legal_basis), ''), false)
+  VALUES (item, kind, years, valid_from, amount, nullif(pg_catalog.btrim(legal_basis), ''), false)
   RETURNING * INTO added;
   PERFORM passport.audit('add_tariff',
-                         pg_catalog.format('tariff %s from %s', concat_ws(' ', item, nullif(kind, ''),
+                         pg_catalog.format('tariff %s from %s', pg_catalog.concat_ws(' ', item, nullif(kind, ''),
                                                                           CASE WHEN years > 0 THEN years || ' years' END),
-                                           to_char(valid_from, 'YYYY-MM-DD')),
+                                           pg_catalog.to_char(valid_from, 'YYYY-MM-DD')),
                          NULL, pg_catalog.to_jsonb(added));
 END;
 $$;
@@ -423,11 +423,11 @@ BEGIN
      AND t.valid_from = remove_tariff.valid_from
      FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'no % tariff valid from %', item, to_char(valid_from, 'YYYY-MM-DD')
+    RAISE EXCEPTION 'no % tariff valid from %', item, pg_catalog.to_char(valid_from, 'YYYY-MM-DD')
       USING ERRCODE = 'PP006', DETAIL = 'No row of passport.tariff has this item, kind, validity and first day.';
   END IF;
   IF removed.builtin THEN
-    RAISE EXCEPTION 'the % tariff valid from % is shipped with passport', item, to_char(valid_from, 'YYYY-MM-DD')
+    RAISE EXCEPTION 'the % tariff valid from % is shipped with passport', item, pg_catalog.to_char(valid_from, 'YYYY-MM-DD')
       USING ERRCODE = '22023',
             DETAIL = 'Shipped tariffs are the published tables; only tariffs an administrator added can be removed.',
             HINT = 'Add a tariff with a later first day to replace it.';
@@ -436,9 +436,9 @@ BEGIN
    WHERE t.item = removed.item AND t.passport_kind = removed.passport_kind
      AND t.validity_years = removed.validity_years AND t.valid_from = removed.valid_from;
   PERFORM passport.audit('remove_tariff',
-                         pg_catalog.format('tariff %s from %s', concat_ws(' ', item, nullif(kind, ''),
+                         pg_catalog.format('tariff %s from %s', pg_catalog.concat_ws(' ', item, nullif(kind, ''),
                                                                           CASE WHEN years > 0 THEN years || ' years' END),
-                                           to_char(valid_from, 'YYYY-MM-DD')),
+                                           pg_catalog.to_char(valid_from, 'YYYY-MM-DD')),
                          pg_catalog.to_jsonb(removed), NULL);
 END;
 $$;

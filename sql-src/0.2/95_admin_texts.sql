@@ -163,7 +163,7 @@ BEGIN
         INSERT INTO passport.transition_base (from_status, to_status, actor_role, builtin, removed)
         VALUES (shipped ->> 'from_status', shipped ->> 'to_status', shipped ->> 'actor_role', false, true);
       ELSE
-        RAISE WARNING 'the shipped % % was missing and is shown again', replace(spec.tbl, '_', ' '),
+        RAISE WARNING 'the shipped % % was missing and is shown again', pg_catalog.replace(spec.tbl, '_', ' '),
                       (SELECT pg_catalog.string_agg(k ->> c, '/') FROM pg_catalog.unnest(spec.keys) c)
           USING DETAIL = 'Shipped texts can be overridden but not removed; set another text to change it.';
       END IF;
@@ -285,21 +285,21 @@ BEGIN
     RAISE EXCEPTION 'unknown language "%"', language
       USING ERRCODE = '22023', HINT = 'Texts are in Indonesian (id) or English (en).';
   END IF;
-  IF body IS NULL OR btrim(body) = '' THEN
+  IF body IS NULL OR pg_catalog.btrim(body) = '' THEN
     RAISE EXCEPTION 'the % "%" needs a text', what, key
       USING ERRCODE = '22023', HINT = 'To go back to the shipped text, remove the administrators'' text instead.';
   END IF;
-  SELECT array_agg(p ORDER BY p) INTO unknown
-    FROM unnest(passport.text_placeholders(body)) p
+  SELECT pg_catalog.array_agg(p ORDER BY p) INTO unknown
+    FROM pg_catalog.unnest(passport.text_placeholders(body)) p
    WHERE p <> ALL (coalesce(fills, '{}'));
   IF unknown IS NOT NULL THEN
     RAISE WARNING 'the % "%" uses %, which nothing fills in',
-                  what, key, (SELECT string_agg('{' || u || '}', ', ') FROM unnest(unknown) u)
+                  what, key, (SELECT pg_catalog.string_agg('{' || u || '}', ', ') FROM pg_catalog.unnest(unknown) u)
       USING ERRCODE = '01000',
-            DETAIL = CASE WHEN coalesce(cardinality(fills), 0) = 0
-                          THEN format('Placeholders of this %s are shown as typed.', what)
-                          ELSE format('Its shipped texts use %s.',
-                                      (SELECT string_agg('{' || f || '}', ', ') FROM unnest(fills) f)) END;
+            DETAIL = CASE WHEN coalesce(pg_catalog.cardinality(fills), 0) = 0
+                          THEN pg_catalog.format('Placeholders of this %s are shown as typed.', what)
+                          ELSE pg_catalog.format('Its shipped texts use %s.',
+                                      (SELECT pg_catalog.string_agg('{' || f || '}', ', ') FROM pg_catalog.unnest(fills) f)) END;
   END IF;
 END;
 $$;
@@ -327,7 +327,7 @@ BEGIN
       RAISE EXCEPTION 'unknown application status "%"', s
         USING ERRCODE = '22023',
               HINT = 'The statuses are listed in passport.application_status: '
-                     || (SELECT string_agg(a.status, ', ' ORDER BY a.ordinal) FROM passport.application_status a) || '.';
+                     || (SELECT pg_catalog.string_agg(a.status, ', ' ORDER BY a.ordinal) FROM passport.application_status a) || '.';
     END IF;
   END LOOP;
   IF from_status = to_status THEN
@@ -389,8 +389,8 @@ BEGIN
     RETURNING * INTO after;
   END IF;
   PERFORM passport.audit('add_transition_rule',
-                         format('transition %s -> %s by %s', from_status, to_status, actor_role),
-                         CASE WHEN own.from_status IS NOT NULL THEN to_jsonb(own) END, to_jsonb(after));
+                         pg_catalog.format('transition %s -> %s by %s', from_status, to_status, actor_role),
+                         CASE WHEN own.from_status IS NOT NULL THEN pg_catalog.to_jsonb(own) END, pg_catalog.to_jsonb(after));
 END;
 $$;
 COMMENT ON FUNCTION passport.add_transition_rule(text, text, text) IS
@@ -429,8 +429,8 @@ BEGIN
        AND r.actor_role = own.actor_role AND NOT r.builtin;
   END IF;
   PERFORM passport.audit('remove_transition_rule',
-                         format('transition %s -> %s by %s', from_status, to_status, actor_role),
-                         to_jsonb(CASE WHEN own.from_status IS NOT NULL THEN own ELSE shipped END), NULL);
+                         pg_catalog.format('transition %s -> %s by %s', from_status, to_status, actor_role),
+                         pg_catalog.to_jsonb(CASE WHEN own.from_status IS NOT NULL THEN own ELSE shipped END), NULL);
 END;
 $$;
 COMMENT ON FUNCTION passport.remove_transition_rule(text, text, text) IS
@@ -455,7 +455,7 @@ BEGIN
     RAISE EXCEPTION 'unknown application status "%"', status
       USING ERRCODE = '22023', HINT = 'The statuses are listed in passport.application_status.';
   END IF;
-  IF label IS NULL OR btrim(label) = '' THEN
+  IF label IS NULL OR pg_catalog.btrim(label) = '' THEN
     RAISE EXCEPTION 'the status text "%" needs a label', status USING ERRCODE = '22023';
   END IF;
   PERFORM passport.check_admin_text('status text', status, language, next_step, '{}');
@@ -465,23 +465,23 @@ BEGIN
    WHERE t.status = set_status_text.status AND t.language = set_status_text.language AND t.builtin;
   SELECT * INTO own FROM passport.status_text_base t
    WHERE t.status = set_status_text.status AND t.language = set_status_text.language AND NOT t.builtin;
-  before_row := CASE WHEN own.status IS NOT NULL THEN to_jsonb(own)
-                     WHEN shipped.status IS NOT NULL THEN to_jsonb(shipped) END;
+  before_row := CASE WHEN own.status IS NOT NULL THEN pg_catalog.to_jsonb(own)
+                     WHEN shipped.status IS NOT NULL THEN pg_catalog.to_jsonb(shipped) END;
   IF shipped.label = label AND shipped.next_step = next_step THEN
     -- the shipped text again: no administrators' row needed
     DELETE FROM passport.status_text_base t
      WHERE t.status = set_status_text.status AND t.language = set_status_text.language AND NOT t.builtin;
-    after_row := to_jsonb(shipped);
+    after_row := pg_catalog.to_jsonb(shipped);
   ELSE
     INSERT INTO passport.status_text_base AS t (status, language, label, next_step, builtin)
     VALUES (status, language, label, next_step, false)
     ON CONFLICT ON CONSTRAINT status_text_base_pkey
       DO UPDATE SET label = excluded.label, next_step = excluded.next_step
     RETURNING * INTO after;
-    after_row := to_jsonb(after);
+    after_row := pg_catalog.to_jsonb(after);
   END IF;
   IF after_row IS DISTINCT FROM before_row THEN
-    PERFORM passport.audit('set_status_text', format('status text %s/%s', status, language),
+    PERFORM passport.audit('set_status_text', pg_catalog.format('status text %s/%s', status, language),
                            before_row, after_row);
   END IF;
 END;
@@ -510,8 +510,8 @@ BEGIN
   END IF;
   SELECT * INTO shipped FROM passport.status_text_base t
    WHERE t.status = remove_status_text.status AND t.language = remove_status_text.language AND t.builtin;
-  PERFORM passport.audit('remove_status_text', format('status text %s/%s', status, language),
-                         to_jsonb(own), CASE WHEN shipped.status IS NOT NULL THEN to_jsonb(shipped) END);
+  PERFORM passport.audit('remove_status_text', pg_catalog.format('status text %s/%s', status, language),
+                         pg_catalog.to_jsonb(own), CASE WHEN shipped.status IS NOT NULL THEN pg_catalog.to_jsonb(shipped) END);
 END;
 $$;
 COMMENT ON FUNCTION passport.remove_status_text(text, text) IS
@@ -540,30 +540,30 @@ BEGIN
             HINT = 'The templates are listed in passport.message_template.';
   END IF;
   PERFORM passport.check_admin_text('message template', template, language, body,
-            (SELECT array_agg(DISTINCT p) FROM passport.message_template_base t,
-                    unnest(passport.text_placeholders(t.body)) p
+            (SELECT pg_catalog.array_agg(DISTINCT p) FROM passport.message_template_base t,
+                    pg_catalog.unnest(passport.text_placeholders(t.body)) p
               WHERE t.template = set_message_template.template AND t.builtin));
   LOCK TABLE passport.message_template_base IN SHARE ROW EXCLUSIVE MODE;
   SELECT * INTO shipped FROM passport.message_template_base t
    WHERE t.template = set_message_template.template AND t.language = set_message_template.language AND t.builtin;
   SELECT * INTO own FROM passport.message_template_base t
    WHERE t.template = set_message_template.template AND t.language = set_message_template.language AND NOT t.builtin;
-  before_row := CASE WHEN own.template IS NOT NULL THEN to_jsonb(own)
-                     WHEN shipped.template IS NOT NULL THEN to_jsonb(shipped) END;
+  before_row := CASE WHEN own.template IS NOT NULL THEN pg_catalog.to_jsonb(own)
+                     WHEN shipped.template IS NOT NULL THEN pg_catalog.to_jsonb(shipped) END;
   IF shipped.body = body THEN
     DELETE FROM passport.message_template_base t
      WHERE t.template = set_message_template.template AND t.language = set_message_template.language
        AND NOT t.builtin;
-    after_row := to_jsonb(shipped);
+    after_row := pg_catalog.to_jsonb(shipped);
   ELSE
     INSERT INTO passport.message_template_base AS t (template, language, body, builtin)
     VALUES (template, language, body, false)
     ON CONFLICT ON CONSTRAINT message_template_base_pkey DO UPDATE SET body = excluded.body
     RETURNING * INTO after;
-    after_row := to_jsonb(after);
+    after_row := pg_catalog.to_jsonb(after);
   END IF;
   IF after_row IS DISTINCT FROM before_row THEN
-    PERFORM passport.audit('set_message_template', format('message template %s/%s', template, language),
+    PERFORM passport.audit('set_message_template', pg_catalog.format('message template %s/%s', template, language),
                            before_row, after_row);
   END IF;
 END;
@@ -594,8 +594,8 @@ BEGIN
   SELECT * INTO shipped FROM passport.message_template_base t
    WHERE t.template = remove_message_template.template AND t.language = remove_message_template.language
      AND t.builtin;
-  PERFORM passport.audit('remove_message_template', format('message template %s/%s', template, language),
-                         to_jsonb(own), CASE WHEN shipped.template IS NOT NULL THEN to_jsonb(shipped) END);
+  PERFORM passport.audit('remove_message_template', pg_catalog.format('message template %s/%s', template, language),
+                         pg_catalog.to_jsonb(own), CASE WHEN shipped.template IS NOT NULL THEN pg_catalog.to_jsonb(shipped) END);
 END;
 $$;
 COMMENT ON FUNCTION passport.remove_message_template(text, text) IS
@@ -625,8 +625,8 @@ BEGIN
             HINT = 'The keys are listed in passport.bot_text.';
   END IF;
   PERFORM passport.check_admin_text('bot text', key, language, body,
-            (SELECT array_agg(DISTINCT p) FROM passport.bot_text_base t,
-                    unnest(passport.text_placeholders(t.body)) p
+            (SELECT pg_catalog.array_agg(DISTINCT p) FROM passport.bot_text_base t,
+                    pg_catalog.unnest(passport.text_placeholders(t.body)) p
               WHERE t.key = set_bot_text.key AND t.builtin));
   LOCK TABLE passport.bot_text_base IN SHARE ROW EXCLUSIVE MODE;
   IF language <> 'id' AND NOT EXISTS (SELECT 1 FROM passport.bot_text_base t
@@ -640,21 +640,21 @@ BEGIN
    WHERE t.key = set_bot_text.key AND t.language = set_bot_text.language AND t.builtin;
   SELECT * INTO own FROM passport.bot_text_base t
    WHERE t.key = set_bot_text.key AND t.language = set_bot_text.language AND NOT t.builtin;
-  before_row := CASE WHEN own.key IS NOT NULL THEN to_jsonb(own)
-                     WHEN shipped.key IS NOT NULL THEN to_jsonb(shipped) END;
+  before_row := CASE WHEN own.key IS NOT NULL THEN pg_catalog.to_jsonb(own)
+                     WHEN shipped.key IS NOT NULL THEN pg_catalog.to_jsonb(shipped) END;
   IF shipped.body = body THEN
     DELETE FROM passport.bot_text_base t
      WHERE t.key = set_bot_text.key AND t.language = set_bot_text.language AND NOT t.builtin;
-    after_row := to_jsonb(shipped);
+    after_row := pg_catalog.to_jsonb(shipped);
   ELSE
     INSERT INTO passport.bot_text_base AS t (key, language, body, builtin)
     VALUES (key, language, body, false)
     ON CONFLICT ON CONSTRAINT bot_text_base_pkey DO UPDATE SET body = excluded.body
     RETURNING * INTO after;
-    after_row := to_jsonb(after);
+    after_row := pg_catalog.to_jsonb(after);
   END IF;
   IF after_row IS DISTINCT FROM before_row THEN
-    PERFORM passport.audit('set_bot_text', format('bot text %s/%s', key, language),
+    PERFORM passport.audit('set_bot_text', pg_catalog.format('bot text %s/%s', key, language),
                            before_row, after_row);
   END IF;
 END;
@@ -690,8 +690,8 @@ BEGIN
   END IF;
   SELECT * INTO shipped FROM passport.bot_text_base t
    WHERE t.key = remove_bot_text.key AND t.language = remove_bot_text.language AND t.builtin;
-  PERFORM passport.audit('remove_bot_text', format('bot text %s/%s', key, language),
-                         to_jsonb(own), CASE WHEN shipped.key IS NOT NULL THEN to_jsonb(shipped) END);
+  PERFORM passport.audit('remove_bot_text', pg_catalog.format('bot text %s/%s', key, language),
+                         pg_catalog.to_jsonb(own), CASE WHEN shipped.key IS NOT NULL THEN pg_catalog.to_jsonb(shipped) END);
 END;
 $$;
 COMMENT ON FUNCTION passport.remove_bot_text(text, text) IS
@@ -727,21 +727,21 @@ BEGIN
    WHERE i.topic = set_info.topic AND i.service = svc AND i.language = set_info.language AND i.builtin;
   SELECT * INTO own FROM passport.info_base i
    WHERE i.topic = set_info.topic AND i.service = svc AND i.language = set_info.language AND NOT i.builtin;
-  before_row := CASE WHEN own.topic IS NOT NULL THEN to_jsonb(own)
-                     WHEN shipped.topic IS NOT NULL THEN to_jsonb(shipped) END;
+  before_row := CASE WHEN own.topic IS NOT NULL THEN pg_catalog.to_jsonb(own)
+                     WHEN shipped.topic IS NOT NULL THEN pg_catalog.to_jsonb(shipped) END;
   IF shipped.body = body THEN
     DELETE FROM passport.info_base i
      WHERE i.topic = set_info.topic AND i.service = svc AND i.language = set_info.language AND NOT i.builtin;
-    after_row := to_jsonb(shipped);
+    after_row := pg_catalog.to_jsonb(shipped);
   ELSE
     INSERT INTO passport.info_base AS i (topic, service, language, body, builtin)
     VALUES (topic, svc, language, body, false)
     ON CONFLICT ON CONSTRAINT info_base_pkey DO UPDATE SET body = excluded.body
     RETURNING * INTO after;
-    after_row := to_jsonb(after);
+    after_row := pg_catalog.to_jsonb(after);
   END IF;
   IF after_row IS DISTINCT FROM before_row THEN
-    PERFORM passport.audit('set_info', format('info %s/%s/%s', topic, svc, language),
+    PERFORM passport.audit('set_info', pg_catalog.format('info %s/%s/%s', topic, svc, language),
                            before_row, after_row);
   END IF;
 END;
@@ -771,8 +771,8 @@ BEGIN
   END IF;
   SELECT * INTO shipped FROM passport.info_base i
    WHERE i.topic = remove_info.topic AND i.service = svc AND i.language = remove_info.language AND i.builtin;
-  PERFORM passport.audit('remove_info', format('info %s/%s/%s', topic, svc, language),
-                         to_jsonb(own), CASE WHEN shipped.topic IS NOT NULL THEN to_jsonb(shipped) END);
+  PERFORM passport.audit('remove_info', pg_catalog.format('info %s/%s/%s', topic, svc, language),
+                         pg_catalog.to_jsonb(own), CASE WHEN shipped.topic IS NOT NULL THEN pg_catalog.to_jsonb(shipped) END);
 END;
 $$;
 COMMENT ON FUNCTION passport.remove_info(text, text, text) IS
@@ -787,11 +787,11 @@ DELETE FROM passport.role_privilege
                        'passport.bot_text', 'passport.info')
    AND privilege IN ('INSERT', 'UPDATE', 'DELETE');
 INSERT INTO passport.role_privilege (role_name, object_kind, object_name, privilege)
-SELECT 'passport_admin', 'table', t, 'SELECT' FROM unnest(ARRAY[
+SELECT 'passport_admin', 'table', t, 'SELECT' FROM pg_catalog.unnest(ARRAY[
   'passport.transition_base', 'passport.status_text_base', 'passport.message_template_base',
   'passport.bot_text_base', 'passport.info_base']) t
 UNION ALL
-SELECT 'passport_admin', 'function', f, 'EXECUTE' FROM unnest(ARRAY[
+SELECT 'passport_admin', 'function', f, 'EXECUTE' FROM pg_catalog.unnest(ARRAY[
   'passport.add_transition_rule(text,text,text)',
   'passport.remove_transition_rule(text,text,text)',
   'passport.set_status_text(text,text,text,text)',
