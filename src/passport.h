@@ -59,6 +59,26 @@ extern int	passport_checkin_late_minutes;
 extern int	passport_max_calls;
 extern int	passport_outbox_max_attempts;
 
+/* An office as LookupOffice reads it (common.c). */
+typedef struct OfficeInfo
+{
+	int64		office_id;
+	char	   *code;
+	char	   *name;
+	char	   *time_zone;
+	DateADT		today;			/* local date at the office now */
+	TimestampTz day_start;		/* local midnight of today */
+	TimestampTz day_end;		/* local midnight of tomorrow */
+} OfficeInfo;
+
+/* common.c: required arguments, copies, office local times, the office lookup */
+extern void RequireText(const char *value, const char *name);
+extern char *Upper(const char *s);
+extern char *CopyOut(MemoryContext cxt, const char *s);
+extern TimeADT LocalTime(TimestampTz ts, const char *tzname);
+extern char *ShowLocal(TimestampTz ts, const char *tzname);
+extern void LookupOffice(const char *office_code, TimestampTz now, OfficeInfo *office);
+
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);
 

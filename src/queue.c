@@ -28,54 +28,14 @@
 
 #include "passport.h"
 
-/* An office as the queue functions read it. */
-typedef struct QueueOffice
-{
-	int64		office_id;
-	char	   *code;
-	DateADT		today;
-	TimestampTz day_start;		/* local midnight of today */
-	TimestampTz day_end;		/* local midnight of tomorrow */
-} QueueOffice;
-
 /*
- * LoadQueueOffice reads an office by code with its local date (PP011 if
- * unknown) and checks that the caller may act on it.
+ * LoadQueueOffice reads an office by code (PP011 if unknown) and checks
+ * that the caller may act on it.
  */
 static void
-LoadQueueOffice(const char *office_code, TimestampTz now, QueueOffice *qo)
+LoadQueueOffice(const char *office_code, TimestampTz now, OfficeInfo *qo)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[2] = {TEXTOID, TIMESTAMPTZOID};
-	Datum		values[2];
-	bool		isnull;
-
-	if (office_code == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("office_code is required")));
-	values[0] = CStringGetTextDatum(office_code);
-	values[1] = TimestampTzGetDatum(now);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.code, d.day, "
-										"       d.day::timestamp AT TIME ZONE o.time_zone, "
-										"       (d.day + 1)::timestamp AT TIME ZONE o.time_zone "
-										"  FROM passport.office o "
-										" CROSS JOIN LATERAL (SELECT ($2 AT TIME ZONE o.time_zone)::date AS day) d "
-										" WHERE o.code = upper($1) AND o.active",
-										2, types),
-						values, NULL, false, 1) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"", office_code),
-				 errdetail("No active office has this code.")));
-	/* columns: office number, code, local date now, its start and end */
-	PassportExpectColumns(5);
-	qo->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-	qo->code = PassportGetText(0, 2);
-	qo->today = DatumGetDateADT(PassportGetDatum(0, 3, &isnull));
-	qo->day_start = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
-	qo->day_end = DatumGetTimestampTz(PassportGetDatum(0, 5, &isnull));
+	LookupOffice(office_code, now, qo);
 	RequireOfficeAccess(qo->office_id);
 }
 
@@ -222,7 +182,7 @@ bad:
 
 /* LockTicket finds today's ticket by code and locks it; PP006 if none. */
 static void
-LockTicket(const QueueOffice *qo, const char *typed, int64 *ticket_id, char **status,
+LockTicket(const OfficeInfo *qo, const char *typed, int64 *ticket_id, char **status,
 		   int32 *calls)
 {
 	static SPIPlanPtr plan = NULL;
@@ -296,7 +256,7 @@ passport_walk_in_ticket_0_2(PG_FUNCTION_ARGS)
 	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *lane = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
-	QueueOffice qo;
+	OfficeInfo	qo;
 	int64		slot_id;
 	int16		shard;
 	int64		ticket_id;
@@ -344,10 +304,7 @@ passport_pickup_ticket_0_2(PG_FUNCTION_ARGS)
 	char	   *code;
 	Datum		result;
 
-	if (typed == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("application_number is required")));
+	RequireText(typed, "application_number");
 	digits = CanonicalApplicationNumber(typed);
 	office_id = ApplicationNumberOffice(digits);
 	PassportConnect();
@@ -403,7 +360,7 @@ passport_call_next_0_2(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
-	QueueOffice qo;
+	OfficeInfo	qo;
 	int64		ticket_id;
 	Datum		result;
 
@@ -455,16 +412,13 @@ TicketStep(FunctionCallInfo fcinfo, const char *step)
 	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *typed = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
-	QueueOffice qo;
+	OfficeInfo	qo;
 	int64		ticket_id;
 	char	   *status;
 	int32		calls;
 	Datum		result;
 
-	if (typed == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("ticket is required")));
+	RequireText(typed, "ticket");
 	PassportConnect();
 	LoadQueueOffice(office_code, now, &qo);
 	LockTicket(&qo, typed, &ticket_id, &status, &calls);

@@ -473,10 +473,7 @@ CheckPassportChoice(const char *kind, int32 validity, const char *service)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("passport validity must be 5 or 10 years, not %d", validity)));
-	if (service == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("service is required")));
+	RequireText(service, "service");
 }
 
 /* InsertApplication writes a new application (submitted) and its first history row. */
@@ -608,10 +605,7 @@ passport_open_application_0_2(PG_FUNCTION_ARGS)
 	char	   *status;
 	Datum		result;
 
-	if (typed == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("reservation_number is required")));
+	RequireText(typed, "reservation_number");
 	RequireOfficer("open applications");
 	code = CanonicalReservationNumber(typed);
 	PassportConnect();
@@ -693,20 +687,24 @@ passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 	bool		force_majeure = !PG_ARGISNULL(9) && PG_GETARG_BOOL(9);
 	TimestampTz now = PassportNow();
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	bool		isnull;
+	static const Oid types[1] = {TEXTOID};
+	Datum		values[1];
 	char		nik[17];
 	char	   *phone = NULL;
+	OfficeInfo	office;
 	int64		office_id;
 	char	   *number;
 	Datum		result;
 
-	if (office_code == NULL || lane == NULL || service == NULL || nik_in == NULL ||
-		full_name == NULL || !has_birth)
+	RequireText(office_code, "office_code");
+	RequireText(lane, "lane");
+	RequireText(service, "service");
+	RequireText(nik_in, "nik");
+	RequireText(full_name, "full_name");
+	if (!has_birth)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("office_code, lane, service, nik, full_name and birth_date are required")));
+				 errmsg("birth_date is required")));
 	RequireOfficer("open applications");
 	if (strcmp(lane, "priority") != 0 && strcmp(lane, "percepatan") != 0)
 		ereport(ERROR,
@@ -719,27 +717,16 @@ passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 	CheckPassportChoice(kind, validity, service);
 
 	PassportConnect();
-	values[0] = CStringGetTextDatum(office_code);
-	values[1] = CStringGetTextDatum(service);
-	values[2] = CStringGetTextDatum(lane);
+	LookupOffice(office_code, now, &office);
+	office_id = office.office_id;
+	values[0] = CStringGetTextDatum(service);
 	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.active, "
-										"       EXISTS (SELECT 1 FROM passport.service v WHERE v.service_code = $2) "
-										"  FROM passport.office o WHERE o.code = upper($1)",
-										3, types),
-						values, NULL, false, 1) != 1 ||
-		!DatumGetBool(PassportGetDatum(0, 2, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"", office_code),
-				 errdetail("No active office has this code.")));
-	/* columns: office number, active, whether the service is known */
-	PassportExpectColumns(3);
-	if (!DatumGetBool(PassportGetDatum(0, 3, &isnull)))
+										"SELECT 1 FROM passport.service v WHERE v.service_code = $1",
+										1, types),
+						values, NULL, true, 1) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown service \"%s\"", service)));
-	office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
 	RequireOfficeAccess(office_id);
 	number = InsertApplication(office_id, NULL, service, kind, validity, lane, force_majeure,
 							   nik, full_name, birth, phone, NULL, "counter", "walk-in", now);
@@ -771,10 +758,8 @@ passport_transition_0_2(PG_FUNCTION_ARGS)
 	AppRow		row;
 	Datum		result;
 
-	if (typed == NULL || to == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("application_number and to_status are required")));
+	RequireText(typed, "application_number");
+	RequireText(to, "to_status");
 	if (reason != NULL && strlen(reason) > 500)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
@@ -872,10 +857,12 @@ passport_confirm_payment_0_2(PG_FUNCTION_ARGS)
 	AppRow		row;
 	Datum		result;
 
-	if (typed == NULL || !has_amount || ntpn == NULL)
+	RequireText(typed, "billing_code");
+	if (!has_amount)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("billing_code, amount and ntpn are required")));
+				 errmsg("amount is required")));
+	RequireText(ntpn, "ntpn");
 	for (p = ntpn; *p; p++)
 		if (!isalnum((unsigned char) *p))
 			break;
