@@ -126,7 +126,24 @@ extern char *PassportArgText(FunctionCallInfo fcinfo, int n);
 extern Datum PassportRowDatum(FunctionCallInfo fcinfo, MemoryContext cxt);
 extern void PassportFinish(void);
 
+/* What one office's sweep did (sweep.c, status.c, reserve.c). */
+typedef struct SweepCounts
+{
+	int			no_shows;
+	int			billings_expired;
+	int			payment_expired;
+	int			forfeited;
+	int			uncollected;
+	int			history_rows;
+	int			messages;
+} SweepCounts;
+
+/* applications (status.c) */
+extern void SweepApplications(int64 office_id, DateADT today, TimestampTz now,
+							  SweepCounts *counts);
+
 /* reservations (reserve.c) */
+extern int	SweepNoShows(int64 office_id, DateADT today, TimestampTz now);
 extern bool TakeDayPlace(int64 office_id, const char *lane, TimestampTz day_start,
 						 TimestampTz day_end, TimestampTz now, int64 *slot_id, int16 *shard);
 

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * reserve.c
- *	  Atomic slot allocation: reserve, cancel, reschedule, check-in, sweep.
+ *	  Atomic slot allocation: reserve, cancel, reschedule, check-in, and the
+ *	  no-shows the sweep marks.
  *
- * Concurrency design (DESIGN.md section 5):
+ * Concurrency design:
  *	- A slot is split over several counter rows (shards).  A booker locks
  *	  the earliest free counter row that nobody else holds (FOR UPDATE SKIP
  *	  LOCKED, LIMIT 1) and increments it in the same statement; it blocks
@@ -1362,227 +1363,51 @@ passport_check_in_0_2(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
 
-PG_FUNCTION_INFO_V1(passport_sweep);
-
 /*
- * passport_sweep marks the booked reservations of ended days as no_show,
- * starting their NIK cooldown, and clears expired cooldowns; it expires
- * unpaid billings (their applications become payment_expired), forfeits
- * applications whose missing documents were not completed in time, and
- * marks passports not collected within 30 days, each with a history row;
- * it queues the messages these moves cause, and reminders: the visit
- * tomorrow, a billing about to expire, a pickup deadline within 3 days
- * (each once, by its dedupe key).  Each office
- * is one set of statements filtered by office; concurrent sweeps and
- * check-ins meet on the reservation rows (status = 'booked' is rechecked
- * after any lock wait), so nothing is counted twice.
+ * SweepNoShows marks the booked reservations of an office's days that have
+ * ended (before today, local) as no-shows: each NIK starts its cooldown and
+ * each sender is counted one reservation less.  Returns how many it marked.
+ * A check-in racing with it meets it on the reservation row: the status is
+ * checked again after the lock wait, so nothing is counted twice.  The
+ * caller holds an SPI connection.
  */
-Datum
-passport_sweep(PG_FUNCTION_ARGS)
+int
+SweepNoShows(int64 office_id, DateADT today, TimestampTz now)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *office_code = PassportArgText(fcinfo, 0);
-	TimestampTz now = PassportNow();
-	TimestampTz until = now + (int64) passport_cooldown_minutes * USECS_PER_MINUTE;
-	static SPIPlanPtr offices_plan = NULL;
-	static SPIPlanPtr sweep_plan = NULL;
-	static SPIPlanPtr clear_plan = NULL;
-	static SPIPlanPtr app_plan = NULL;
-	static SPIPlanPtr notice_plan = NULL;
-	static const Oid office_types[2] = {TEXTOID, TIMESTAMPTZOID};
-	static const Oid sweep_types[4] = {INT8OID, DATEOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-	static const Oid clear_types[1] = {TIMESTAMPTZOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, DATEOID, TIMESTAMPTZOID};
+	Datum		values[3];
 	int			n;
 	int			i;
-	int64	   *ids;
-	DateADT    *todays;
+	char	  **niks;
 	char	  **codes;
-	int			cleared;
+	char	  **senders;
 
-	InitMaterializedSRF(fcinfo, 0);
-	PassportConnect();
-
-	values[0] = office_code ? CStringGetTextDatum(Upper(office_code)) : (Datum) 0;
-	nulls[0] = office_code ? ' ' : 'n';
-	values[1] = TimestampTzGetDatum(now);
-	n = PassportExecute(PassportPrepare(&offices_plan,
-										"SELECT o.office_id, o.code, ($2 AT TIME ZONE o.time_zone)::date "
-										"  FROM passport.office o WHERE $1 IS NULL OR o.code = $1 "
-										" ORDER BY o.office_id",
-										2, office_types),
-						values, nulls, true, 0);
-	if (n == 0 && office_code != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"", office_code),
-				 errdetail("No office has this code.")));
-	ids = palloc(sizeof(int64) * (n + 1));
-	todays = palloc(sizeof(DateADT) * (n + 1));
-	codes = palloc(sizeof(char *) * (n + 1));
-	for (i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		/* columns: office number, code, local date now */
+	values[0] = Int64GetDatum(office_id);
+	values[1] = DateADTGetDatum(today);
+	values[2] = TimestampTzGetDatum(now);
+	n = PassportExecute(PassportPrepare(&plan,
+										"UPDATE passport.reservation r SET status = 'no_show', status_at = $3 "
+										" WHERE r.office_id = $1 AND r.status = 'booked' AND r.local_date < $2 "
+										"RETURNING r.nik, r.code, r.sender",
+										3, types),
+						values, NULL, false, 0);
+	/* columns: NIK, reservation number, sender */
+	if (n > 0)
 		PassportExpectColumns(3);
-		ids[i] = DatumGetInt64(PassportGetDatum(i, 1, &isnull));
-		codes[i] = PassportGetText(i, 2);
-		todays[i] = DatumGetDateADT(PassportGetDatum(i, 3, &isnull));
-	}
-
-	values[0] = TimestampTzGetDatum(now);
-	cleared = PassportExecute(PassportPrepare(&clear_plan,
-											  "DELETE FROM passport.nik_guard g "
-											  " WHERE g.code IS NULL AND g.cooldown_until <= $1",
-											  1, clear_types),
-							  values, NULL, false, 0);
-
+	niks = palloc(sizeof(char *) * (n + 1));
+	codes = palloc(sizeof(char *) * (n + 1));
+	senders = palloc(sizeof(char *) * (n + 1));
 	for (i = 0; i < n; i++)
 	{
-		Datum		out[7];
-		bool		outnull[7] = {false, false, false, false, false, false, false};
-		int32		messages;
-		bool		isnull;
-		int			marked;
-
-		values[0] = Int64GetDatum(ids[i]);
-		values[1] = DateADTGetDatum(todays[i]);
-		values[2] = TimestampTzGetDatum(now);
-		values[3] = TimestampTzGetDatum(until);
-		PassportExecute(PassportPrepare(&sweep_plan,
-										"WITH gone AS ( "
-										"  UPDATE passport.reservation r SET status = 'no_show', status_at = $3 "
-										"   WHERE r.office_id = $1 AND r.status = 'booked' AND r.local_date < $2 "
-										"  RETURNING r.nik, r.code, r.sender), "
-										"cool AS ( "
-										"  UPDATE passport.nik_guard g SET office_id = NULL, code = NULL, cooldown_until = $4 "
-										"    FROM gone WHERE g.nik = gone.nik AND g.code = gone.code RETURNING 1), "
-										"senders AS ( "
-										"  UPDATE passport.sender_guard sg SET active = GREATEST(sg.active - x.n, 0) "
-										"    FROM (SELECT gone.sender, count(*)::integer AS n FROM gone "
-										"           WHERE gone.sender IS NOT NULL GROUP BY gone.sender) x "
-										"   WHERE sg.sender = x.sender RETURNING 1) "
-										"SELECT (SELECT count(*) FROM gone)::integer, "
-										"       (SELECT count(*) FROM cool), (SELECT count(*) FROM senders)",
-										4, sweep_types),
-						values, NULL, false, 0);
-		marked = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
-
-		/* applications: unpaid billings, missing documents, uncollected passports */
-		PassportExecute(PassportPrepare(&app_plan,
-										"WITH exp AS ( "
-										"  UPDATE passport.billing b SET status = 'expired' "
-										"   WHERE b.office_id = $1 AND b.status = 'open' AND b.expires_at <= $3 "
-										"  RETURNING b.application_number), "
-										"pe AS ( "
-										"  UPDATE passport.application a "
-										"     SET status = 'payment_expired', version = a.version + 1, status_at = $3 "
-										"    FROM exp WHERE a.office_id = $1 AND a.application_number = exp.application_number "
-										"     AND a.status = 'awaiting_payment' "
-										"  RETURNING a.application_number, a.version), "
-										"ff AS ( "
-										"  UPDATE passport.application a "
-										"     SET status = 'forfeited', version = a.version + 1, status_at = $3 "
-										"   WHERE a.office_id = $1 AND a.status = 'incomplete' AND a.incomplete_until <= $3 "
-										"  RETURNING a.application_number, a.version), "
-										"uc AS ( "
-										"  UPDATE passport.application a "
-										"     SET status = 'uncollected', version = a.version + 1, status_at = $3 "
-										"   WHERE a.office_id = $1 AND a.status = 'ready' AND a.pickup_until < $2 "
-										"  RETURNING a.application_number, a.version), "
-										"ev AS ( "
-										"  INSERT INTO passport.application_event (office_id, application_number, seq, "
-										"    from_status, to_status, actor, actor_role, channel, at, reason) "
-										"  SELECT $1, x.application_number, x.version, x.f, x.t, 'sweep', 'system', 'system', $3, x.why "
-										"    FROM (SELECT pe.application_number, pe.version, 'awaiting_payment' AS f, "
-										"                 'payment_expired' AS t, 'billing expired unpaid' AS why FROM pe "
-										"          UNION ALL SELECT ff.application_number, ff.version, 'incomplete', 'forfeited', "
-										"                 'documents not completed within 7 days' FROM ff "
-										"          UNION ALL SELECT uc.application_number, uc.version, 'ready', 'uncollected', "
-										"                 'not collected within 30 days' FROM uc) x "
-										"  RETURNING 1), "
-										"msg AS ( "
-										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-										"    available_at, created_at) "
-										"  SELECT $1, passport.contact_channel(coalesce(a.sender, a.phone)), "
-										"         coalesce(a.sender, a.phone), 'status_' || x.t, "
-										"         jsonb_build_object('application_number', a.application_number, 'office', o.name), $3, $3 "
-										"    FROM (SELECT pe.application_number, 'payment_expired' AS t FROM pe "
-										"          UNION ALL SELECT ff.application_number, 'forfeited' FROM ff "
-										"          UNION ALL SELECT uc.application_number, 'uncollected' FROM uc) x "
-										"    JOIN passport.application a ON a.office_id = $1 AND a.application_number = x.application_number "
-										"    JOIN passport.office o ON o.office_id = $1 "
-										"   WHERE coalesce(a.sender, a.phone) IS NOT NULL "
-										"  RETURNING 1) "
-										"SELECT (SELECT count(*) FROM exp)::integer, (SELECT count(*) FROM ff)::integer, "
-										"       (SELECT count(*) FROM uc)::integer, (SELECT count(*) FROM ev)::integer, "
-										"       (SELECT count(*) FROM msg)::integer",
-										4, sweep_types),
-						values, NULL, false, 0);
-		/* columns: billings expired, forfeited, uncollected, history rows, messages */
-		PassportExpectColumns(5);
-		out[0] = CStringGetTextDatum(codes[i]);
-		out[1] = Int32GetDatum(marked);
-		out[2] = PassportGetDatum(0, 1, &isnull);
-		out[3] = PassportGetDatum(0, 2, &isnull);
-		out[4] = PassportGetDatum(0, 3, &isnull);
-		messages = DatumGetInt32(PassportGetDatum(0, 5, &isnull));
-
-		/* reminders: the visit tomorrow, a billing about to expire, a pickup deadline */
-		PassportExecute(PassportPrepare(&notice_plan,
-										"WITH rem AS ( "
-										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-										"    dedupe_key, available_at, created_at) "
-										"  SELECT r.office_id, r.channel, r.sender, 'visit_reminder', "
-										"         jsonb_build_object('reservation_number', r.code, 'office', o.name, "
-										"           'date', r.local_date, 'time', to_char(r.starts_at AT TIME ZONE o.time_zone, 'HH24:MI')), "
-										"         'reminder:' || r.code || ':' || r.local_date, $3, $3 "
-										"    FROM passport.reservation r JOIN passport.office o ON o.office_id = r.office_id "
-										"   WHERE r.office_id = $1 AND r.status = 'booked' AND r.local_date = $2 + 1 "
-										"     AND r.sender IS NOT NULL "
-										"  ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
-										"  RETURNING 1), "
-										"bil AS ( "
-										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-										"    dedupe_key, available_at, created_at) "
-										"  SELECT b.office_id, passport.contact_channel(coalesce(a.sender, a.phone)), "
-										"         coalesce(a.sender, a.phone), 'billing_expiring', "
-										"         jsonb_build_object('billing_code', b.billing_code, 'amount', to_char(b.amount, 'FM999G999G999'), "
-										"           'expires_at', to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI')), "
-										"         'billing_expiring:' || b.billing_code, $3, $3 "
-										"    FROM passport.billing b "
-										"    JOIN passport.application a ON a.office_id = b.office_id AND a.application_number = b.application_number "
-										"    JOIN passport.office o ON o.office_id = b.office_id "
-										"   WHERE b.office_id = $1 AND b.status = 'open' AND b.expires_at > $3 "
-										"     AND b.expires_at <= $3 + CASE WHEN b.expires_at - b.issued_at <= interval '2 hours' "
-										"                                   THEN interval '30 minutes' ELSE interval '1 day' END "
-										"     AND coalesce(a.sender, a.phone) IS NOT NULL "
-										"  ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
-										"  RETURNING 1), "
-										"pk AS ( "
-										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-										"    dedupe_key, available_at, created_at) "
-										"  SELECT a.office_id, passport.contact_channel(coalesce(a.sender, a.phone)), "
-										"         coalesce(a.sender, a.phone), 'pickup_deadline', "
-										"         jsonb_build_object('application_number', a.application_number, 'office', o.name, "
-										"           'pickup_until', a.pickup_until), "
-										"         'pickup_deadline:' || a.application_number, $3, $3 "
-										"    FROM passport.application a JOIN passport.office o ON o.office_id = a.office_id "
-										"   WHERE a.office_id = $1 AND a.status = 'ready' AND a.pickup_until <= $2 + 3 "
-										"     AND coalesce(a.sender, a.phone) IS NOT NULL "
-										"  ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
-										"  RETURNING 1) "
-										"SELECT ((SELECT count(*) FROM rem) + (SELECT count(*) FROM bil) "
-										"        + (SELECT count(*) FROM pk))::integer",
-										4, sweep_types),
-						values, NULL, false, 0);
-		messages += DatumGetInt32(PassportGetDatum(0, 1, &isnull));
-		out[5] = Int32GetDatum(messages);
-		out[6] = Int32GetDatum(i == 0 ? cleared : 0);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
+		niks[i] = PassportGetText(i, 1);
+		codes[i] = PassportGetText(i, 2);
+		senders[i] = PassportGetText(i, 3);
 	}
-	PassportFinish();
-	return (Datum) 0;
+	for (i = 0; i < n; i++)
+	{
+		EndNik(niks[i], codes[i], true, now);
+		ReleaseSender(senders[i]);
+	}
+	return n;
 }

@@ -350,10 +350,11 @@ typedef enum MessageColumn
 
 /*
  * QueueStatusMessage queues the message an applicant gets for a move
- * (nothing for moves they need not hear about, or without a recipient).
- * Dates and amounts are formatted here as the templates show them.
+ * (nothing for moves they need not hear about, or without a recipient) and
+ * returns whether it queued one.  Dates and amounts are formatted here as
+ * the templates show them.
  */
-static void
+static bool
 QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 {
 	static SPIPlanPtr plan = NULL;
@@ -372,7 +373,7 @@ QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 			 strcmp(to, "uncollected") == 0)
 		template = psprintf("status_%s", to);
 	else
-		return;
+		return false;
 	values[0] = Int64GetDatum(row->office_id);
 	values[1] = CStringGetTextDatum(row->number);
 	if (PassportExecute(PassportPrepare(&plan,
@@ -391,7 +392,7 @@ QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 										"   AND coalesce(a.sender, a.phone) IS NOT NULL",
 										2, types),
 						values, NULL, false, 1) != 1)
-		return;
+		return false;
 	PassportExpectColumns(MSG_COLUMNS);
 	PayloadInit(&payload);
 	PayloadAdd(&payload, "application_number", row->number);
@@ -401,15 +402,17 @@ QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 	PayloadAdd(&payload, "billing_code", PassportGetText(0, MSG_BILLING_CODE));
 	PayloadAdd(&payload, "amount", PassportGetText(0, MSG_AMOUNT));
 	PayloadAdd(&payload, "expires_at", PassportGetText(0, MSG_EXPIRES_AT));
-	EnqueueMessage(row->office_id, PassportGetText(0, MSG_CHANNEL), PassportGetText(0, MSG_RECIPIENT),
-				   template, NULL, PayloadEnd(&payload), NULL, now);
+	return EnqueueMessage(row->office_id, PassportGetText(0, MSG_CHANNEL),
+						  PassportGetText(0, MSG_RECIPIENT), template, NULL,
+						  PayloadEnd(&payload), NULL, now);
 }
 
 /*
  * ApplyMove performs a move whose rule and caller were checked: the guards,
- * the side effects, the compare-and-set update and one history row.
+ * the side effects, the compare-and-set update, one history row and the
+ * applicant's message; returns whether a message was queued.
  */
-static void
+static bool
 ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role,
 		  const char *channel, const char *reason, TimestampTz now)
 {
@@ -492,7 +495,7 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 					values, nulls, false, 0);
 	row->status = pstrdup(to);
 	row->version++;
-	QueueStatusMessage(row, to, now);
+	return QueueStatusMessage(row, to, now);
 }
 
 /*
@@ -1012,4 +1015,95 @@ passport_confirm_payment_0_2(PG_FUNCTION_ARGS)
 	result = StateDatum(fcinfo, cxt, office_id, row.number);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
+}
+
+/*
+ * SweepMove moves one application whose deadline passed, if it still is in
+ * status from and a system rule allows the move (the rules are data), with
+ * the sweep as its actor; adds to counts.  The application is locked and
+ * its status read again, so a concurrent officer's move wins or waits.
+ */
+static void
+SweepMove(const char *number, const char *from, const char *to, const char *reason,
+		  TimestampTz now, int *moved, SweepCounts *counts)
+{
+	AppRow		row;
+
+	LockApplication(number, now, to, &row);
+	if (strcmp(row.status, from) != 0 || !HasRole(row.rule_roles, "system"))
+		return;
+	(*moved)++;
+	counts->history_rows++;
+	if (ApplyMove(&row, to, "sweep", "system", "system", reason, now))
+		counts->messages++;
+}
+
+/*
+ * SweepApplications moves an office's applications whose deadline passed,
+ * through the engine, each with its history row and message: billings
+ * expired unpaid (payment_expired), missing documents not completed in
+ * time (forfeited), passports not collected in time (uncollected).  The
+ * caller holds an SPI connection.
+ */
+void
+SweepApplications(int64 office_id, DateADT today, TimestampTz now, SweepCounts *counts)
+{
+	static SPIPlanPtr billing_plan = NULL;
+	static SPIPlanPtr due_plan = NULL;
+	static const Oid billing_types[2] = {INT8OID, TIMESTAMPTZOID};
+	static const Oid due_types[3] = {INT8OID, TIMESTAMPTZOID, DATEOID};
+	Datum		values[3];
+	int			n;
+	int			i;
+	char	  **numbers;
+	char	  **statuses;
+
+	/* billings past their expiry, and the applications waiting on them */
+	values[0] = Int64GetDatum(office_id);
+	values[1] = TimestampTzGetDatum(now);
+	n = PassportExecute(PassportPrepare(&billing_plan,
+										"UPDATE passport.billing b SET status = 'expired' "
+										" WHERE b.office_id = $1 AND b.status = 'open' AND b.expires_at <= $2 "
+										"RETURNING b.application_number",
+										2, billing_types),
+						values, NULL, false, 0);
+	counts->billings_expired += n;
+	numbers = palloc(sizeof(char *) * (n + 1));
+	for (i = 0; i < n; i++)
+		numbers[i] = PassportGetText(i, 1);
+	for (i = 0; i < n; i++)
+		SweepMove(numbers[i], "awaiting_payment", "payment_expired", "billing expired unpaid",
+				  now, &counts->payment_expired, counts);
+
+	/* documents not completed and passports not collected in time */
+	values[2] = DateADTGetDatum(today);
+	n = PassportExecute(PassportPrepare(&due_plan,
+										"SELECT a.application_number, a.status FROM passport.application a "
+										" WHERE a.office_id = $1 "
+										"   AND ((a.status = 'incomplete' AND a.incomplete_until <= $2) "
+										"        OR (a.status = 'ready' AND a.pickup_until < $3)) "
+										" ORDER BY a.application_number",
+										3, due_types),
+						values, NULL, true, 0);
+	/* columns: application number, status */
+	if (n > 0)
+		PassportExpectColumns(2);
+	numbers = palloc(sizeof(char *) * (n + 1));
+	statuses = palloc(sizeof(char *) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		numbers[i] = PassportGetText(i, 1);
+		statuses[i] = PassportGetText(i, 2);
+	}
+	for (i = 0; i < n; i++)
+	{
+		if (strcmp(statuses[i], "incomplete") == 0)
+			SweepMove(numbers[i], "incomplete", "forfeited",
+					  psprintf("documents not completed within %d days", passport_documents_days),
+					  now, &counts->forfeited, counts);
+		else
+			SweepMove(numbers[i], "ready", "uncollected",
+					  psprintf("not collected within %d days", passport_pickup_days),
+					  now, &counts->uncollected, counts);
+	}
 }
