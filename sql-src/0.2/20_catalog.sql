@@ -113,7 +113,9 @@ BEGIN
   END IF;
   IF NOT EXISTS (SELECT 1 FROM passport.lane l WHERE l.lane_code = add_capacity_rule.lane) THEN
     RAISE EXCEPTION 'unknown lane "%"', lane
-      USING ERRCODE = '22023', HINT = 'Lanes are regular, priority, percepatan and pickup.';
+      USING ERRCODE = '22023',
+            HINT = format('Lanes are %s.', (SELECT pg_catalog.string_agg(l.lane_code, ', ' ORDER BY l.call_order)
+                                              FROM passport.lane l));
   END IF;
   IF start_time IS NULL OR end_time IS NULL OR end_time <= start_time THEN
     RAISE EXCEPTION 'capacity window ends before it starts (% - %)', start_time, end_time
