@@ -976,15 +976,15 @@ NotActive(const ReservationRow *row)
 
 /* ---- SQL-callable -------------------------------------------------------- */
 
-PG_FUNCTION_INFO_V1(passport_reserve);
+PG_FUNCTION_INFO_V1(passport_reserve_0_2);
 
 /*
- * passport_reserve books a place: validate, answer duplicates, check that
+ * passport_reserve_0_2 books a place: validate, answer duplicates, check that
  * something is free (read-only), claim the NIK and the sender, allocate a
  * counter row, issue the number, insert the reservation.
  */
 Datum
-passport_reserve(PG_FUNCTION_ARGS)
+passport_reserve_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *office_code = PassportArgText(fcinfo, 0);
@@ -1182,15 +1182,15 @@ passport_cancel(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
 
-PG_FUNCTION_INFO_V1(passport_reschedule);
+PG_FUNCTION_INFO_V1(passport_reschedule_0_2);
 
 /*
- * passport_reschedule moves a booked reservation to another slot: the new
+ * passport_reschedule_0_2 moves a booked reservation to another slot: the new
  * place is taken before the old one is given back, so a full date raises
  * PP001 and the transaction leaves the original booking as it was.
  */
 Datum
-passport_reschedule(PG_FUNCTION_ARGS)
+passport_reschedule_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
