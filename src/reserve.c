@@ -155,7 +155,6 @@ typedef struct BookingProbe
 	char	   *dup_full_name;
 	DateADT		dup_birth_date;
 	BookingOut	dup;			/* its answer (strings in the caller's context) */
-	bool		nik_blocked;	/* the NIK holds a reservation or cools down */
 	bool		free_exists;	/* a released counter row with room exists */
 	bool		released;		/* a released slot (full or not) exists */
 } BookingProbe;
@@ -163,7 +162,7 @@ typedef struct BookingProbe
 /* Result columns of ProbeBooking's statement. */
 typedef enum ProbeColumn
 {
-	PROBE_OFFICE_ID = 1,
+	PROBE_OFFICE_CODE = 1,
 	PROBE_OFFICE_NAME,
 	PROBE_TIME_ZONE,
 	PROBE_ACTIVE,
@@ -186,37 +185,96 @@ typedef enum ProbeColumn
 	PROBE_DUP_NIK,
 	PROBE_DUP_FULL_NAME,
 	PROBE_DUP_BIRTH_DATE,
-	PROBE_NIK_BLOCKED,
 	PROBE_FREE_EXISTS,
 	PROBE_RELEASED
 } ProbeColumn;
 #define PROBE_COLUMNS	PROBE_RELEASED
 
 /*
+ * ResolveOffice returns the number of the office with code (any case), from
+ * a per-backend cache that ProbeBooking checks on every call (an office
+ * keeps its number and code); PP011 when there is no such office.
+ */
+static int64
+ResolveOffice(const char *code, bool refresh)
+{
+	static HTAB *cache = NULL;
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[1] = {TEXTOID};
+	typedef struct OfficeEntry
+	{
+		char		code[NAMEDATALEN];
+		int64		office_id;
+	} OfficeEntry;
+	OfficeEntry *entry;
+	Datum		values[1];
+	bool		found;
+	bool		isnull;
+
+	if (strlen(code) >= NAMEDATALEN)
+		goto unknown;
+	if (cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = NAMEDATALEN;
+		ctl.entrysize = sizeof(OfficeEntry);
+		cache = hash_create("passport office codes", 128, &ctl, HASH_ELEM | HASH_STRINGS);
+	}
+	entry = hash_search(cache, code, HASH_FIND, NULL);
+	if (entry != NULL && !refresh)
+		return entry->office_id;
+	values[0] = CStringGetTextDatum(code);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT o.office_id FROM passport.office o WHERE o.code = $1",
+										1, types),
+						values, NULL, true, 1) != 1)
+	{
+		if (entry != NULL)
+			hash_search(cache, code, HASH_REMOVE, NULL);
+		goto unknown;
+	}
+	entry = hash_search(cache, code, HASH_ENTER, &found);
+	entry->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	return entry->office_id;
+
+unknown:
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+			 errmsg("unknown office \"%s\"", code),
+			 errdetail("No office has this code.")));
+	return 0;
+}
+
+/*
  * ProbeBooking reads, in one statement, everything a booking checks before
- * it writes: the office (with lane, service and the local day's bounds),
- * an earlier reservation of the same client (channel and sender) with the
- * same idempotency key (none when key is NULL), whether the NIK is blocked,
- * and whether any place is free in the range.  It takes a fresh snapshot, so it sees what concurrent bookings
- * have committed.  Reschedule reads the office through it too.
+ * it writes: the office (with lane, service, channel and the local day's
+ * bounds), an earlier reservation of the same client (channel and sender)
+ * with the same idempotency key (none when key is NULL), and whether any
+ * place is free in the range.  Every table of the office is read by its
+ * office number, so the statement is one office's work.  It takes a fresh
+ * snapshot, so it sees what concurrent bookings have committed.
+ * Reschedule reads the office through it too.  With office_code, the
+ * office is found by code (through ResolveOffice's cache, checked here).
  */
 static void
-ProbeBooking(const char *office_code, const char *lane, const char *service,
+ProbeBooking(int64 office_id, const char *office_code, const char *lane, const char *service,
 			 bool has_day, DateADT day, bool has_pref, TimeADT pref,
-			 TimestampTz now, bool earliest, const char *nik,
-			 const char *channel, const char *sender, const char *key,
-			 MemoryContext cxt, OfficeCall *oc, BookingProbe *probe)
+			 TimestampTz now, bool earliest, const char *channel,
+			 const char *sender, const char *key, MemoryContext cxt,
+			 OfficeCall *oc, BookingProbe *probe)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[11] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
-	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[11];
-	char		nulls[11];
+	static const Oid types[10] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
+	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[10];
+	char		nulls[10];
 	bool		isnull;
-	char	   *code = Upper(office_code);
+	char	   *code = office_code ? Upper(office_code) : NULL;
+	int			attempt;
+	int			n = 0;
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(code);
 	values[1] = CStringGetTextDatum(lane);
 	values[2] = CStringGetTextDatum(service);
 	values[3] = TimestampTzGetDatum(now);
@@ -225,56 +283,65 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	values[5] = TimeADTGetDatum(pref);
 	nulls[5] = has_pref ? ' ' : 'n';
 	values[6] = BoolGetDatum(earliest);
-	values[7] = CStringGetTextDatum(nik);
-	values[8] = CStringGetTextDatum(channel);
-	values[9] = key ? CStringGetTextDatum(key) : (Datum) 0;
-	nulls[9] = key ? ' ' : 'n';
-	values[10] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
-	nulls[10] = sender ? ' ' : 'n';
+	values[7] = CStringGetTextDatum(channel);
+	values[8] = key ? CStringGetTextDatum(key) : (Datum) 0;
+	nulls[8] = key ? ' ' : 'n';
+	values[9] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[9] = sender ? ' ' : 'n';
 
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.name, o.time_zone, o.active, "
-										"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
-										"       v.service_code IS NOT NULL, ch.channel IS NOT NULL, "
-										"       d.day, d.lo, d.hi, d.pref, "
-										"       ($4 AT TIME ZONE o.time_zone)::date, "
-										"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
-										"       r.service, r.status, r.nik, r.full_name, r.birth_date, "
-										"       EXISTS (SELECT 1 FROM passport.nik_guard g WHERE g.nik = $8 "
-										"                  AND (g.code IS NOT NULL OR g.cooldown_until > $4)), "
-										"       EXISTS (SELECT 1 FROM passport.slot c "
-										"                WHERE c.office_id = o.office_id AND c.lane = $2 AND NOT c.is_full "
-										"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
-										"                  AND c.opens_at <= $4), "
-										"       EXISTS (SELECT 1 FROM passport.slot c "
-										"                WHERE c.office_id = o.office_id AND c.lane = $2 "
-										"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
-										"                  AND c.opens_at <= $4) "
-										"  FROM passport.office o "
-										" CROSS JOIN LATERAL ( "
-										"   SELECT x.day, (x.day::timestamp AT TIME ZONE o.time_zone) AS lo, "
-										"          CASE WHEN $7 THEN 'infinity'::timestamptz "
-										"               ELSE ((x.day + 1)::timestamp AT TIME ZONE o.time_zone) END AS hi, "
-										"          ((x.day + $6) AT TIME ZONE o.time_zone) AS pref "
-										"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d "
-										"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
-										"  LEFT JOIN passport.service v ON v.service_code = $3 "
-										"  LEFT JOIN passport.channel ch ON ch.channel = $9 "
-										"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
-										"                      WHERE x.office_id = o.office_id AND x.channel = $9 "
-										"                        AND coalesce(x.sender, '') = coalesce($11, '') "
-										"                        AND x.idempotency_key = $10 LIMIT 1) r ON true "
-										" WHERE o.code = $1",
-										11, types),
-						values, nulls, false, 1) != 1)
+	for (attempt = 0; attempt < 2; attempt++)
+	{
+		if (code != NULL)
+			office_id = ResolveOffice(code, attempt > 0);
+		values[0] = Int64GetDatum(office_id);
+		n = PassportExecute(PassportPrepare(&plan,
+											"SELECT o.code, o.name, o.time_zone, o.active, "
+											"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
+											"       v.service_code IS NOT NULL, ch.channel IS NOT NULL, "
+											"       d.day, d.lo, d.hi, d.pref, "
+											"       ($4 AT TIME ZONE o.time_zone)::date, "
+											"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
+											"       r.service, r.status, r.nik, r.full_name, r.birth_date, "
+											"       EXISTS (SELECT 1 FROM passport.slot c "
+											"                WHERE c.office_id = $1 AND c.lane = $2 AND NOT c.is_full "
+											"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
+											"                  AND c.opens_at <= $4), "
+											"       EXISTS (SELECT 1 FROM passport.slot c "
+											"                WHERE c.office_id = $1 AND c.lane = $2 "
+											"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
+											"                  AND c.opens_at <= $4) "
+											"  FROM passport.office o "
+											" CROSS JOIN LATERAL ( "
+											"   SELECT x.day, (x.day::timestamp AT TIME ZONE o.time_zone) AS lo, "
+											"          CASE WHEN $7 THEN 'infinity'::timestamptz "
+											"               ELSE ((x.day + 1)::timestamp AT TIME ZONE o.time_zone) END AS hi, "
+											"          ((x.day + $6) AT TIME ZONE o.time_zone) AS pref "
+											"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d "
+											"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
+											"  LEFT JOIN passport.service v ON v.service_code = $3 "
+											"  LEFT JOIN passport.channel ch ON ch.channel = $8 "
+											"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
+											"                      WHERE x.office_id = $1 AND x.channel = $8 "
+											"                        AND coalesce(x.sender, '') = coalesce($10, '') "
+											"                        AND x.idempotency_key = $9 LIMIT 1) r ON true "
+											" WHERE o.office_id = $1",
+											10, types),
+							values, nulls, false, 1);
+		if (n == 1 && (code == NULL || strcmp(PassportGetText(0, PROBE_OFFICE_CODE), code) == 0))
+			break;
+		n = 0;
+		if (code == NULL)
+			break;
+	}
+	if (n != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"", office_code),
+				 errmsg("unknown office \"%s\"", office_code ? office_code : psprintf("%lld", (long long) office_id)),
 				 errdetail("No office has this code.")));
 	PassportExpectColumns(PROBE_COLUMNS);
 
-	oc->office_id = DatumGetInt64(PassportGetDatum(0, PROBE_OFFICE_ID, &isnull));
-	oc->code = code;
+	oc->office_id = office_id;
+	oc->code = PassportGetText(0, PROBE_OFFICE_CODE);
 	oc->name = PassportGetText(0, PROBE_OFFICE_NAME);
 	oc->time_zone = PassportGetText(0, PROBE_TIME_ZONE);
 	oc->active = DatumGetBool(PassportGetDatum(0, PROBE_ACTIVE, &isnull));
@@ -298,7 +365,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 		probe->dup_full_name = PassportGetText(0, PROBE_DUP_FULL_NAME);
 		probe->dup_birth_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_BIRTH_DATE, &isnull));
 		probe->dup.code = CopyOut(cxt, PassportGetText(0, PROBE_DUP_CODE));
-		probe->dup.office_code = CopyOut(cxt, code);
+		probe->dup.office_code = CopyOut(cxt, oc->code);
 		probe->dup.local_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_LOCAL_DATE, &isnull));
 		probe->dup.starts_at = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DUP_STARTS_AT, &isnull));
 		probe->dup.ends_at = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DUP_ENDS_AT, &isnull));
@@ -309,7 +376,6 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 		probe->dup.duplicate = true;
 		probe->dup.ticket = NULL;
 	}
-	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, PROBE_NIK_BLOCKED, &isnull));
 	probe->free_exists = DatumGetBool(PassportGetDatum(0, PROBE_FREE_EXISTS, &isnull));
 	probe->released = DatumGetBool(PassportGetDatum(0, PROBE_RELEASED, &isnull));
 
@@ -1040,8 +1106,8 @@ passport_reserve_0_2(PG_FUNCTION_ARGS)
 	sender = SenderKey(sender_in, channel);
 
 	PassportConnect();
-	ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
-				 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
+	ProbeBooking(0, office_code, lane, service, has_day, day, has_pref, pref, now,
+				 earliest || !has_day, channel, sender, key, cxt, &oc, &probe);
 	if (!oc.channel_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1071,8 +1137,6 @@ passport_reserve_0_2(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(BuildBooking(fcinfo, &probe.dup));
 	}
 	RangeFor(&oc, earliest || !has_day, now, &lo, &hi);
-	if (probe.nik_blocked)
-		NikRefusal(nik, oc.time_zone);
 	/* the sold-out answer: read only, no lock, no WAL */
 	if (!probe.free_exists)
 		RefuseRange(&oc, lane, lo, hi, now, probe.released ? 1 : 0);
@@ -1081,8 +1145,8 @@ passport_reserve_0_2(PG_FUNCTION_ARGS)
 	if (!ClaimGuards(nik, oc.office_id, code, now, sender, &sender_counted))
 	{
 		/* perhaps the same request, committed while we waited on the NIK */
-		ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
-					 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
+		ProbeBooking(oc.office_id, NULL, lane, service, has_day, day, has_pref, pref, now,
+					 earliest || !has_day, channel, sender, key, cxt, &oc, &probe);
 		if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
 		{
 			if (sender_counted)
@@ -1242,8 +1306,8 @@ passport_reschedule_0_2(PG_FUNCTION_ARGS)
 				 errdetail("Rescheduling closes %d day(s) before the visit; %s is on %s.",
 						   passport_reschedule_min_days, row.code, ShowLocal(row.starts_at, row.time_zone))));
 
-	ProbeBooking(row.office_code, row.lane, row.service, true, day, has_pref, pref, now,
-				 earliest, row.nik, "", NULL, NULL, cxt, &oc, &probe);
+	ProbeBooking(row.office_id, NULL, row.lane, row.service, true, day, has_pref, pref, now,
+				 earliest, "", NULL, NULL, cxt, &oc, &probe);
 	RangeFor(&oc, earliest, now, &lo, &hi);
 	TakePlace(&oc, row.lane, lo, hi, now, row.slot_id, NULL, &alloc);
 	ReleasePlace(row.office_id, row.slot_id, row.shard);
