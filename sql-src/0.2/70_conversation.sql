@@ -352,9 +352,11 @@ END;
 $$;
 COMMENT ON FUNCTION passport.bot_dates(text, text) IS 'The next five days with free places at an office in the bot''s lane, as a numbered list for the bot.';
 
--- Books what a conversation collected. The idempotency key is the message's
--- and its sender's: a message id is the sender's own, so another sender's
--- message with the same id is another request.
+-- Books what a conversation collected. The idempotency key is derived from
+-- the sender and the message id: a message id is the sender's own, so
+-- another sender's message with the same id is another request (reserve
+-- scopes keys to the channel and sender as well), and the hash keeps any
+-- message id within reserve's 200 characters.
 CREATE FUNCTION passport.bot_book(t passport.bot_turn, OUT booking passport.booking,
                                   OUT office_name text, OUT office_address text)
   LANGUAGE plpgsql VOLATILE
