@@ -71,6 +71,7 @@ SELECT passport.create_office('LKP', 'Kantor Imigrasi Lookup', 'kanim', 'Asia/Ja
 SELECT count(*) AS rules FROM (SELECT passport.add_capacity_rule('LKP', d, 'regular', '08:00', '12:00', 60, 10)
                                  FROM generate_series(1, 5) d) x;
 SELECT passport.release_slots('LKP', '2026-12-01', '2026-12-31') > 0 AS released;
+SELECT passport.bind_officer('regress_lookup_officer', 'LKP');
 -- bookings made through WhatsApp (the sender is stored in E.164), birth date 7 August 1990
 SELECT reservation_number AS code1 FROM passport.reserve('LKP', 'renewal', 'regular', '2026-12-07', '3171014708900061',
   'Dewi Lestari', '1990-08-07', NULL, 'whatsapp', '+62 812 3456 7890') \gset
@@ -148,4 +149,5 @@ SELECT sender, lookups FROM passport.lookup_guard WHERE sender IN ('+62812555500
 SELECT failures, count(*) AS numbers FROM passport.lookup_number_guard
  WHERE office_id = passport.office_id('LKP') GROUP BY failures ORDER BY failures;
 
+SELECT passport.unbind_officer('regress_lookup_officer', 'LKP');
 DROP ROLE regress_lookup_bot, regress_lookup_officer;

@@ -379,8 +379,14 @@ CREATE FUNCTION passport.bot_cancel(reservation_number text, sender text)
   RETURNS text
   LANGUAGE plpgsql VOLATILE
 AS $$
+DECLARE
+  b passport.booking := passport.cancel(bot_cancel.reservation_number, sender => bot_cancel.sender);
 BEGIN
-  RETURN (passport.cancel(bot_cancel.reservation_number, sender => bot_cancel.sender)).reservation_number;
+  IF b.status = 'not_found' THEN
+    -- the bot's sender is its own factor: the conversation's rate limit bounds the guesses
+    RAISE EXCEPTION 'reservation not found' USING ERRCODE = 'PP006';
+  END IF;
+  RETURN b.reservation_number;
 END;
 $$;
 COMMENT ON FUNCTION passport.bot_cancel(text, text) IS
@@ -391,8 +397,14 @@ CREATE FUNCTION passport.bot_move(reservation_number text, visit_date date, send
   RETURNS passport.booking
   LANGUAGE plpgsql VOLATILE
 AS $$
+DECLARE
+  b passport.booking := passport.reschedule(bot_move.reservation_number, bot_move.visit_date,
+                                            sender => bot_move.sender);
 BEGIN
-  RETURN passport.reschedule(bot_move.reservation_number, bot_move.visit_date, sender => bot_move.sender);
+  IF b.status = 'not_found' THEN
+    RAISE EXCEPTION 'reservation not found' USING ERRCODE = 'PP006';
+  END IF;
+  RETURN b;
 END;
 $$;
 COMMENT ON FUNCTION passport.bot_move(text, date, text) IS

@@ -146,6 +146,7 @@ BEGIN
   END IF;
   code_ := passport.normalize_reservation_number(reservation_number);
   office_ := passport.reservation_number_office(code_);
+  PERFORM passport.require_office(office_);
   who := passport.sender_key(find_reservation.sender);
   PERFORM passport.count_lookup(who, office_, code_, find_reservation.birth_date IS NOT NULL, passport.now());
 
@@ -213,6 +214,7 @@ BEGIN
     number_ := passport.normalize_reservation_number(ref);
     office_ := passport.reservation_number_office(number_);
   END IF;
+  PERFORM passport.require_office(office_);
   PERFORM passport.count_lookup(who, office_, number_, application_status.birth_date IS NOT NULL, t);
 
   IF digits ~ '^[0-9]{16}$' THEN
