@@ -29,13 +29,14 @@
 #include "passport.h"
 
 /*
- * LoadQueueOffice reads an office by code (PP011 if unknown) and checks
+ * LoadQueueOffice reads the office a queue function's first argument names
+ * (its code, or its number in the _at form; PP011 if unknown) and checks
  * that the caller may act on it.
  */
 static void
-LoadQueueOffice(const char *office_code, TimestampTz now, OfficeInfo *qo)
+LoadQueueOffice(FunctionCallInfo fcinfo, TimestampTz now, OfficeInfo *qo)
 {
-	LookupOffice(office_code, now, qo);
+	LookupArgOffice(fcinfo, 0, now, qo);
 	RequireOfficeAccess(qo->office_id);
 }
 
@@ -253,7 +254,6 @@ Datum
 passport_walk_in_ticket_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *lane = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
 	OfficeInfo	qo;
@@ -265,7 +265,7 @@ passport_walk_in_ticket_0_2(PG_FUNCTION_ARGS)
 
 	PassportConnect();
 	RequireWalkInLane(lane);
-	LoadQueueOffice(office_code, now, &qo);
+	LoadQueueOffice(fcinfo, now, &qo);
 	if (!TakeDayPlace(qo.office_id, lane, qo.day_start, qo.day_end, now, &slot_id, &shard))
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_CONTINGENT_USED),
@@ -348,7 +348,6 @@ Datum
 passport_call_next_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *counter = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
 	static SPIPlanPtr plan = NULL;
@@ -365,7 +364,7 @@ passport_call_next_0_2(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a counter is named by 1 to 20 characters")));
 	PassportConnect();
-	LoadQueueOffice(office_code, now, &qo);
+	LoadQueueOffice(fcinfo, now, &qo);
 	values[0] = Int64GetDatum(qo.office_id);
 	values[1] = DateADTGetDatum(qo.today);
 	if (PG_ARGISNULL(2))
@@ -405,7 +404,6 @@ static Datum
 TicketStep(FunctionCallInfo fcinfo, const char *step)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *typed = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
 	OfficeInfo	qo;
@@ -416,7 +414,7 @@ TicketStep(FunctionCallInfo fcinfo, const char *step)
 
 	RequireText(typed, "ticket");
 	PassportConnect();
-	LoadQueueOffice(office_code, now, &qo);
+	LoadQueueOffice(fcinfo, now, &qo);
 	LockTicket(&qo, typed, &ticket_id, &status, &calls);
 	if (strcmp(step, "recall") == 0)
 	{
