@@ -51,9 +51,11 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 			bool has_appointment, TimestampTz appointment_at, TimestampTz now,
 			bool has_place, int64 slot_id, int16 shard, char **code)
 {
+	static SPIPlanPtr lane_plan = NULL;
 	static SPIPlanPtr number_plan = NULL;
 	static SPIPlanPtr insert_plan = NULL;
 	static const Oid number_types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+	static const Oid day_types[3] = {INT8OID, TEXTOID, DATEOID};
 	static const Oid insert_types[14] = {INT8OID, INT8OID, DATEOID, TEXTOID, INT4OID, TEXTOID,
 	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT2OID, INT8OID, INT2OID};
 	Datum		values[14];
@@ -65,27 +67,38 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 	int16		call_order;
 	int64		ticket_id;
 
+	/*
+	 * the office's local day and the lane's prefix and order (reference
+	 * rows), then the day's number in one plain INSERT ... ON CONFLICT, so
+	 * that the statement touches the office's counter only
+	 */
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(lane);
 	values[2] = TimestampTzGetDatum(now);
+	if (PassportExecute(PassportPrepare(&lane_plan,
+										"SELECT ($3 AT TIME ZONE o.time_zone)::date, l.prefix, l.call_order "
+										"  FROM passport.office o, passport.lane l "
+										" WHERE o.office_id = $1 AND l.lane_code = $2",
+										3, number_types),
+						values, NULL, true, 1) != 1)
+		elog(ERROR, "office %lld or lane \"%s\" vanished", (long long) office_id, lane);
+	/* columns: local date, lane prefix, calling order */
+	PassportExpectColumns(3);
+	day = DatumGetDateADT(PassportGetDatum(0, 1, &isnull));
+	prefix = PassportGetText(0, 2);
+	call_order = DatumGetInt16(PassportGetDatum(0, 3, &isnull));
+	values[2] = DateADTGetDatum(day);
 	PassportExecute(PassportPrepare(&number_plan,
-									"WITH d AS (SELECT ($3 AT TIME ZONE o.time_zone)::date AS day "
-									"             FROM passport.office o WHERE o.office_id = $1) "
 									"INSERT INTO passport.queue_counter AS q (office_id, local_date, lane, last_number) "
-									"SELECT $1, d.day, $2, 1 FROM d "
+									"VALUES ($1, $3, $2, 1) "
 									"ON CONFLICT ON CONSTRAINT queue_counter_pkey "
 									"DO UPDATE SET last_number = q.last_number + 1 "
-									"RETURNING q.last_number, q.local_date, "
-									"          (SELECT l.prefix FROM passport.lane l WHERE l.lane_code = $2), "
-									"          (SELECT l.call_order FROM passport.lane l WHERE l.lane_code = $2)",
-									3, number_types),
+									"RETURNING q.last_number",
+									3, day_types),
 					values, NULL, false, 0);
-	/* columns: number, local date, lane prefix, calling order */
-	PassportExpectColumns(4);
+	/* columns: number */
+	PassportExpectColumns(1);
 	number = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
-	day = DatumGetDateADT(PassportGetDatum(0, 2, &isnull));
-	prefix = PassportGetText(0, 3);
-	call_order = DatumGetInt16(PassportGetDatum(0, 4, &isnull));
 
 	*code = psprintf("%s-%03d", prefix, number);
 	ticket_id = PassportNextValue("ticket_id_seq");

@@ -326,3 +326,543 @@ SELECT r, 'function', f, 'EXECUTE'
          'passport.start_service_at(bigint,text)', 'passport.finish_service_at(bigint,text)']) f
 UNION ALL
 SELECT 'passport_payment', 'function', 'passport.confirm_payment_at(bigint,text,bigint,text,timestamp with time zone)', 'EXECUTE';
+
+--------------------------------------------------------------------------
+-- Officers' offices on a distributed installation: office roles
+--------------------------------------------------------------------------
+--
+-- Citus sends an officer's SET LOCAL passport.office to the workers on its
+-- own connections, where no table can be read (access.c), so there the
+-- setting's check reads the binding from role membership: each bound
+-- office has a NOLOGIN role passport_office_<number>_<code>_<tag> (the tag
+-- tells this database from another one of the same PostgreSQL cluster:
+-- roles are cluster-wide), granted to the roles bound to the office.
+-- passport.officer_office stays the record; sync_office_roles() makes the
+-- roles and grants follow it, and runs on a distributed installation only.
+
+CREATE FUNCTION passport.office_role_tag()
+  RETURNS text
+  AS 'MODULE_PATHNAME', 'passport_office_role_tag'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION passport.office_role_tag() IS
+  'The tag of this database''s office roles: 8 hex digits of the MD5 of the database''s name, the same on every node of a Citus cluster.';
+REVOKE ALL ON FUNCTION passport.office_role_tag() FROM PUBLIC;
+
+CREATE FUNCTION passport.office_role(office_id bigint, code text)
+  RETURNS name
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT pg_catalog.format('passport_office_%s_%s_%s', office_id, pg_catalog.lower(code),
+                           passport.office_role_tag())::name
+$$;
+COMMENT ON FUNCTION passport.office_role(bigint, text) IS
+  'The office role of an office (its number and code) on a distributed installation: granted to the roles bound to the office, read where a binding must be checked without tables.';
+REVOKE ALL ON FUNCTION passport.office_role(bigint, text) FROM PUBLIC;
+
+CREATE FUNCTION passport.distributed()
+  RETURNS boolean
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  yes boolean := false;
+BEGIN
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+                             WHERE p.logicalrelid = ''passport.slot''::pg_catalog.regclass)' INTO yes;
+  END IF;
+  RETURN yes;
+END;
+$$;
+COMMENT ON FUNCTION passport.distributed() IS
+  'Whether passport''s tables are distributed by Citus in this database (passport.distribute() ran).';
+REVOKE ALL ON FUNCTION passport.distributed() FROM PUBLIC;
+
+-- Makes this node's office roles and their memberships exactly the given
+-- pairs "office role|member" (of this database's tag).
+CREATE FUNCTION passport.apply_office_roles(memberships text[])
+  RETURNS integer
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+  n integer := 0;
+BEGIN
+  FOR r IN SELECT DISTINCT pg_catalog.split_part(m, '|', 1) AS office_role
+             FROM pg_catalog.unnest(memberships) m
+            WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles x
+                               WHERE x.rolname = pg_catalog.split_part(m, '|', 1))
+            ORDER BY 1
+  LOOP
+    EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.office_role);
+    n := n + 1;
+  END LOOP;
+  FOR r IN SELECT pg_catalog.split_part(m, '|', 1) AS office_role, pg_catalog.split_part(m, '|', 2) AS member
+             FROM pg_catalog.unnest(memberships) m
+            WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members a
+                                JOIN pg_catalog.pg_roles g ON g.oid = a.roleid
+                                JOIN pg_catalog.pg_roles u ON u.oid = a.member
+                               WHERE g.rolname = pg_catalog.split_part(m, '|', 1)
+                                 AND u.rolname = pg_catalog.split_part(m, '|', 2))
+            ORDER BY 1, 2
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles x WHERE x.rolname = r.member) THEN
+      RAISE EXCEPTION 'role "%" does not exist on this node', r.member
+        USING ERRCODE = '42704',
+              HINT = 'Create officers'' roles on the Citus coordinator, which creates them on every node.';
+    END IF;
+    EXECUTE pg_catalog.format('GRANT %I TO %I', r.office_role, r.member);
+    n := n + 1;
+  END LOOP;
+  FOR r IN SELECT g.rolname AS office_role, u.rolname AS member
+             FROM pg_catalog.pg_auth_members a
+             JOIN pg_catalog.pg_roles g ON g.oid = a.roleid
+             JOIN pg_catalog.pg_roles u ON u.oid = a.member
+            WHERE g.rolname LIKE 'passport\_office\_%\_' || passport.office_role_tag()
+              AND (g.rolname || '|' || u.rolname) <> ALL (memberships)
+            ORDER BY 1, 2
+  LOOP
+    EXECUTE pg_catalog.format('REVOKE %I FROM %I', r.office_role, r.member);
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION passport.apply_office_roles(text[]) IS
+  'Makes this node''s office roles and their memberships exactly the given pairs ''office role|member'' (creates missing office roles, grants and revokes); returns how many changes it made. Used by sync_office_roles() on every node.';
+REVOKE ALL ON FUNCTION passport.apply_office_roles(text[]) FROM PUBLIC;
+
+CREATE FUNCTION passport.sync_office_roles()
+  RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  wanted text[];
+  n integer;
+  r record;
+BEGIN
+  SELECT coalesce(pg_catalog.array_agg(passport.office_role(o.office_id, o.code) || '|' || b.role_name
+                                       ORDER BY 1), '{}')
+    INTO wanted
+    FROM passport.officer_office b JOIN passport.office o ON o.office_id = b.office_id
+   WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles x WHERE x.rolname = b.role_name);
+  n := passport.apply_office_roles(wanted);
+  IF passport.distributed() THEN
+    -- Citus passes a GRANT of a role on only between roles it created on
+    -- every node itself: apply the same memberships on each worker
+    FOR r IN SELECT * FROM pg_catalog.run_command_on_workers(pg_catalog.format($c$
+               DO $d$
+               BEGIN
+                 PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+                 PERFORM passport.apply_office_roles(%L::text[]);
+               END
+               $d$ $c$, wanted)) LOOP
+      IF NOT r.success THEN
+        RAISE EXCEPTION 'could not give worker %:% the officers'' office roles', r.nodename, r.nodeport
+          USING ERRCODE = '55000', DETAIL = r.result;
+      END IF;
+    END LOOP;
+  END IF;
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION passport.sync_office_roles() IS
+  'Makes the office roles and their memberships follow passport.officer_office on this node and, on a distributed installation, on every worker (they are applied there at once, whatever this transaction does; the next sync repairs a binding that was rolled back); returns how many changes it made here. bind_officer and unbind_officer run it on a distributed installation, and passport.distribute() for every binding.';
+REVOKE ALL ON FUNCTION passport.sync_office_roles() FROM PUBLIC;
+
+--------------------------------------------------------------------------
+-- passport.distribute(): make an installation a distributed one (Citus)
+--------------------------------------------------------------------------
+
+-- How each table is distributed, in the order distribute() converts them
+-- (foreign-key targets first): reference tables (the catalog, the rules
+-- and texts, the bindings, the audit) are copied to every node; the
+-- office's tables are distributed by office_id in one colocation group,
+-- so that everything a call of one office touches lives on one worker;
+-- the tables of a person or a sender by that key in a second group;
+-- feedback by its own number; the installation key stays a plain table of
+-- every node (distribute() copies the coordinator's key into it). A table
+-- that a later version adds must be listed here: distribute() refuses
+-- a table it does not know.
+CREATE FUNCTION passport.distribution_plan(OUT table_name text, OUT method text,
+                                           OUT column_name text, OUT ordinal integer)
+  RETURNS SETOF record
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT t.table_name, t.method, t.column_name, t.ordinal::integer
+    FROM (VALUES
+      ('passport.lane', 'reference', NULL, 1),
+      ('passport.service', 'reference', NULL, 2),
+      ('passport.passport_kind', 'reference', NULL, 3),
+      ('passport.channel', 'reference', NULL, 4),
+      ('passport.tariff', 'reference', NULL, 5),
+      ('passport.holiday', 'reference', NULL, 6),
+      ('passport.application_status', 'reference', NULL, 7),
+      ('passport.transition_base', 'reference', NULL, 8),
+      ('passport.status_text_base', 'reference', NULL, 9),
+      ('passport.message_template_base', 'reference', NULL, 10),
+      ('passport.bot_text_base', 'reference', NULL, 11),
+      ('passport.info_base', 'reference', NULL, 12),
+      ('passport.office', 'reference', NULL, 13),
+      ('passport.officer_office', 'reference', NULL, 14),
+      ('passport.role_privilege', 'reference', NULL, 15),
+      ('passport.admin_audit', 'reference', NULL, 16),
+      ('passport.slot', 'office', 'office_id', 101),
+      ('passport.capacity_rule', 'office', 'office_id', 102),
+      ('passport.office_closure', 'office', 'office_id', 103),
+      ('passport.reservation', 'office', 'office_id', 104),
+      ('passport.application', 'office', 'office_id', 105),
+      ('passport.application_event', 'office', 'office_id', 106),
+      ('passport.billing', 'office', 'office_id', 107),
+      ('passport.queue_counter', 'office', 'office_id', 108),
+      ('passport.queue_ticket', 'office', 'office_id', 109),
+      ('passport.outbox', 'office', 'office_id', 110),
+      ('passport.office_counter', 'office', 'office_id', 111),
+      ('passport.lookup_number_guard', 'office', 'office_id', 112),
+      ('passport.booking_fence', 'office', 'office_id', 113),
+      ('passport.guard_release', 'office', 'office_id', 114),
+      ('passport.nik_guard', 'key', 'nik', 201),
+      ('passport.sender_guard', 'key', 'sender', 202),
+      ('passport.sender_hold', 'key', 'sender', 203),
+      ('passport.lookup_guard', 'key', 'sender', 204),
+      ('passport.conversation', 'key', 'sender', 205),
+      ('passport.inbound_message', 'key', 'sender', 206),
+      ('passport.ntpn', 'key', 'ntpn', 207),
+      ('passport.conversation_error', 'key', 'step', 208),
+      ('passport.feedback', 'own', 'feedback_id', 301),
+      ('passport.secret', 'local', NULL, 401)
+    ) AS t (table_name, method, column_name, ordinal)
+   ORDER BY t.ordinal
+$$;
+COMMENT ON FUNCTION passport.distribution_plan() IS
+  'How passport.distribute() distributes each of passport''s tables, in order: reference (copied to every node), office (by office_id, colocated with passport.slot), key (by the person''s or sender''s key, colocated with passport.nik_guard), own (by its own number), local (a plain table on every node).';
+REVOKE ALL ON FUNCTION passport.distribution_plan() FROM PUBLIC;
+
+-- The entry points Citus delegates, with the argument that names the
+-- shard (the office's number, or the sender).
+CREATE FUNCTION passport.distributed_functions(OUT routine regprocedure, OUT argument text,
+                                               OUT colocate_with text)
+  RETURNS SETOF record
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT f.routine::pg_catalog.regprocedure, f.argument, f.colocate_with
+    FROM (VALUES
+      ('passport.reserve_at(bigint,text,text,date,text,text,date,text,text,text,text,time,boolean,text,text,date,time,time,text,boolean)', 'office_id', 'passport.slot'),
+      ('passport.cancel_at(bigint,text,text,date,text,date,time,time,text,text,text)', 'office_id', 'passport.slot'),
+      ('passport.reschedule_at(bigint,text,date,time,text,date,boolean,text,date,time,time,text,text,text)', 'office_id', 'passport.slot'),
+      ('passport.check_in_at(bigint,text)', 'office_id', 'passport.slot'),
+      ('passport.open_application_at(bigint,text,text,integer,boolean)', 'office_id', 'passport.slot'),
+      ('passport.open_walk_in_at(bigint,text,text,text,text,date,text,text,integer,boolean)', 'office_id', 'passport.slot'),
+      ('passport.transition_at(bigint,text,text,text,integer,text,text)', 'office_id', 'passport.slot'),
+      ('passport.confirm_payment_at(bigint,text,bigint,text,timestamptz)', 'office_id', 'passport.slot'),
+      ('passport.walk_in_ticket_at(bigint,text)', 'office_id', 'passport.slot'),
+      ('passport.pickup_ticket_at(bigint,text)', 'office_id', 'passport.slot'),
+      ('passport.call_next_at(bigint,text,text[])', 'office_id', 'passport.slot'),
+      ('passport.recall_at(bigint,text)', 'office_id', 'passport.slot'),
+      ('passport.start_service_at(bigint,text)', 'office_id', 'passport.slot'),
+      ('passport.finish_service_at(bigint,text)', 'office_id', 'passport.slot'),
+      ('passport.ack_message(bigint,bigint)', 'office_id', 'passport.slot'),
+      ('passport.fail_message(bigint,bigint,text)', 'office_id', 'passport.slot'),
+      ('passport.add_working_days(bigint,date,integer)', 'office_id', 'passport.slot'),
+      ('passport.handle_message(text,text,text,text)', 'sender', 'passport.nik_guard')
+    ) AS f (routine, argument, colocate_with)
+$$;
+COMMENT ON FUNCTION passport.distributed_functions() IS
+  'The entry points passport.distribute() registers with Citus (create_distributed_function), with the argument that names their shard and the table they are colocated with: a call names the office''s number (or the sender) and runs on the worker that holds it.';
+REVOKE ALL ON FUNCTION passport.distributed_functions() FROM PUBLIC;
+
+CREATE FUNCTION passport.forget_distribution()
+  RETURNS void
+  AS 'MODULE_PATHNAME', 'passport_forget_distribution'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION passport.forget_distribution() IS
+  'Makes this backend look again whether passport''s tables are distributed (distribute() calls it; other backends keep their answer until they reconnect).';
+REVOKE ALL ON FUNCTION passport.forget_distribution() FROM PUBLIC;
+
+-- What is missing before distribute() can run, one sentence per problem.
+CREATE FUNCTION passport.distribution_problems()
+  RETURNS SETOF text
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  version text := (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'passport');
+  t record;
+  r record;
+  workers integer;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = 'citus') THEN
+    RETURN NEXT 'Citus is not installed in this database: add citus to shared_preload_libraries on every node and run CREATE EXTENSION citus on every node.';
+    RETURN;
+  END IF;
+  IF NOT (SELECT r2.rolsuper FROM pg_catalog.pg_roles r2 WHERE r2.rolname = current_user) THEN
+    RETURN NEXT 'distribute() must be run by a superuser.';
+  END IF;
+  IF NOT pg_catalog.citus_is_coordinator() THEN
+    RETURN NEXT 'This node is not the coordinator: run distribute() on the coordinator.';
+    RETURN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n WHERE n.groupid = 0) THEN
+    RETURN NEXT 'The coordinator is not in Citus''s metadata: run SELECT citus_set_coordinator_host(''<host>'', <port>) on it.';
+  END IF;
+  SELECT pg_catalog.count(*) INTO workers FROM pg_catalog.pg_dist_node n
+   WHERE n.groupid > 0 AND n.isactive AND n.noderole = 'primary' AND n.shouldhaveshards;
+  IF workers = 0 THEN
+    RETURN NEXT 'No worker is registered: add each with SELECT citus_add_node(''<host>'', <port>).';
+    RETURN;
+  END IF;
+  FOR r IN SELECT x.nodename, x.nodeport, x.success, x.result
+             FROM pg_catalog.run_command_on_workers(
+                    $c$SELECT coalesce((SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'passport'), 'none')
+                              || ' ' || pg_catalog.current_setting('max_prepared_transactions')$c$) x
+  LOOP
+    IF NOT r.success THEN
+      RETURN NEXT pg_catalog.format('Worker %s:%s does not answer: %s', r.nodename, r.nodeport, r.result);
+    ELSIF pg_catalog.split_part(r.result, ' ', 1) = 'none' THEN
+      RETURN NEXT pg_catalog.format('passport is not installed on worker %s:%s: run CREATE EXTENSION passport there (the same package as here).', r.nodename, r.nodeport);
+    ELSIF pg_catalog.split_part(r.result, ' ', 1) <> version THEN
+      RETURN NEXT pg_catalog.format('Worker %s:%s has passport %s, this node %s: install the same package on every node and run ALTER EXTENSION passport UPDATE there.',
+                                    r.nodename, r.nodeport, pg_catalog.split_part(r.result, ' ', 1), version);
+    ELSIF pg_catalog.split_part(r.result, ' ', 2)::integer = 0 THEN
+      RETURN NEXT pg_catalog.format('Worker %s:%s has max_prepared_transactions = 0: Citus needs prepared transactions for statements that write to several workers (set it to at least max_connections).', r.nodename, r.nodeport);
+    END IF;
+  END LOOP;
+  IF pg_catalog.current_setting('max_prepared_transactions')::integer = 0 THEN
+    RETURN NEXT 'This node has max_prepared_transactions = 0: Citus needs prepared transactions for statements that write to several workers (set it to at least max_connections).';
+  END IF;
+  -- every table of the extension has its place in the plan
+  FOR t IN SELECT c.oid::pg_catalog.regclass::text AS table_name
+             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_depend d
+               ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'e'
+            WHERE c.relnamespace = 'passport'::pg_catalog.regnamespace AND c.relkind IN ('r', 'p')
+              AND NOT EXISTS (SELECT 1 FROM passport.distribution_plan() p
+                               WHERE p.table_name = c.oid::pg_catalog.regclass::text)
+            ORDER BY 1
+  LOOP
+    RETURN NEXT pg_catalog.format('Table %s has no place in passport.distribution_plan(): this version does not know how to distribute it.', t.table_name);
+  END LOOP;
+  -- the data tables not distributed yet must be empty on the workers (the
+  -- workers' rows would be hidden, and numbers they issued were made with
+  -- another key); the rows every installation ships (rules, texts,
+  -- tariffs) are the same everywhere
+  FOR t IN SELECT p.table_name FROM passport.distribution_plan() p
+            WHERE (p.method IN ('office', 'key', 'own')
+                   OR p.table_name IN ('passport.office', 'passport.officer_office'))
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition d
+                               WHERE d.logicalrelid = p.table_name::pg_catalog.regclass)
+            ORDER BY p.ordinal
+  LOOP
+    FOR r IN SELECT x.nodename, x.nodeport, x.success, x.result
+               FROM pg_catalog.run_command_on_workers(
+                      pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s)', t.table_name)) x
+    LOOP
+      IF NOT r.success OR r.result <> 'f' THEN
+        RETURN NEXT pg_catalog.format('Table %s on worker %s:%s is not empty: passport must hold no data on the workers before it is distributed.',
+                                      t.table_name, r.nodename, r.nodeport);
+      END IF;
+    END LOOP;
+  END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION passport.distribution_problems() IS
+  'What is missing before passport.distribute() can run on this node: one sentence per problem (Citus in this database, superuser, the coordinator, registered workers, passport at the same version on every node, prepared transactions, every table known to the plan, no data on the workers). No rows: ready.';
+REVOKE ALL ON FUNCTION passport.distribution_problems() FROM PUBLIC;
+
+-- Distributes an installation, or brings a distributed one up to date (a
+-- later version calls it again after its update: new tables, new entry
+-- points, the privilege model on every node). Run once on the coordinator
+-- by a superuser, outside a transaction block, with passport installed on
+-- every node; it commits after each step, so a run that stops half-way is
+-- finished by running it again.
+CREATE PROCEDURE passport.distribute(shard_count integer DEFAULT 32)
+  LANGUAGE plpgsql
+AS $$
+DECLARE
+  problems text;
+  p record;
+  r record;
+  mine text;
+  ok boolean;
+BEGIN
+  SELECT pg_catalog.string_agg(x, E'\n') INTO problems FROM passport.distribution_problems() x;
+  IF problems IS NOT NULL THEN
+    RAISE EXCEPTION 'passport cannot be distributed yet'
+      USING ERRCODE = '55000', DETAIL = problems,
+            HINT = 'SELECT * FROM passport.distribution_problems() lists what is missing.';
+  END IF;
+  IF shard_count IS NULL OR shard_count NOT BETWEEN 2 AND 1024 THEN
+    RAISE EXCEPTION 'shard_count must be between 2 and 1024'
+      USING ERRCODE = '22023',
+            DETAIL = 'It is fixed once the tables are distributed: choose it for the largest cluster foreseen (a few shards per worker, at most one office per shard pays).';
+  END IF;
+
+  -- 1. the tables, foreign-key targets first; no foreign key from a table
+  -- not yet converted may turn it into a Citus local table meanwhile
+  FOR p IN SELECT * FROM passport.distribution_plan() x
+            WHERE x.method <> 'local'
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition d
+                               WHERE d.logicalrelid = x.table_name::pg_catalog.regclass)
+            ORDER BY x.ordinal
+  LOOP
+    SET LOCAL citus.enable_local_reference_table_foreign_keys = off;
+    IF p.method = 'reference' THEN
+      PERFORM pg_catalog.create_reference_table(p.table_name::pg_catalog.regclass);
+    ELSIF p.table_name IN ('passport.slot', 'passport.nik_guard', 'passport.feedback') THEN
+      PERFORM pg_catalog.create_distributed_table(p.table_name::pg_catalog.regclass, p.column_name, shard_count => shard_count,
+                                                  colocate_with => 'none');
+    ELSE
+      PERFORM pg_catalog.create_distributed_table(p.table_name::pg_catalog.regclass, p.column_name,
+                                                  colocate_with => CASE p.method WHEN 'office' THEN 'passport.slot'
+                                                                                 ELSE 'passport.nik_guard' END);
+    END IF;
+    COMMIT;
+  END LOOP;
+
+  -- 2. the entry points, delegated to the worker of their office or sender
+  FOR p IN SELECT * FROM passport.distributed_functions() LOOP
+    PERFORM pg_catalog.create_distributed_function(p.routine, p.argument, colocate_with => p.colocate_with);
+  END LOOP;
+  COMMIT;
+
+  -- 3. one installation key: the coordinator's, copied into every worker's
+  -- own passport.secret through a short-lived reference table (the rows
+  -- travel by COPY between the nodes, never in a command's text)
+  DROP TABLE IF EXISTS passport.secret_transfer;
+  CREATE TABLE passport.secret_transfer AS SELECT s.purpose, s.created_at, s.key FROM passport.secret s;
+  PERFORM pg_catalog.create_reference_table('passport.secret_transfer'::pg_catalog.regclass);
+  COMMIT;
+  FOR r IN SELECT * FROM pg_catalog.run_command_on_workers($c$
+             DO $d$
+             DECLARE
+               k record;
+             BEGIN
+               DELETE FROM passport.secret;
+               FOR k IN SELECT t.purpose, t.created_at, t.key FROM passport.secret_transfer t LOOP
+                 INSERT INTO passport.secret (purpose, created_at, key) VALUES (k.purpose, k.created_at, k.key);
+               END LOOP;
+             END
+             $d$ $c$) LOOP
+    IF NOT r.success THEN
+      RAISE EXCEPTION 'could not copy the installation key to worker %:%', r.nodename, r.nodeport
+        USING ERRCODE = '55000', DETAIL = r.result;
+    END IF;
+  END LOOP;
+  DROP TABLE passport.secret_transfer;
+  COMMIT;
+  mine := passport.keyed_hash('key_check', 'distribute');
+  FOR r IN SELECT * FROM pg_catalog.run_command_on_workers(
+             $c$SELECT passport.keyed_hash('key_check', 'distribute')$c$) LOOP
+    IF NOT r.success OR r.result IS DISTINCT FROM mine THEN
+      RAISE EXCEPTION 'worker %:% does not have the installation key', r.nodename, r.nodeport
+        USING ERRCODE = '55000';
+    END IF;
+  END LOOP;
+
+  -- 4. sequences: every worker draws from its own range (group << 48), so
+  -- identifiers drawn on different nodes never meet (the office numbers
+  -- are drawn on the coordinator only)
+  FOR r IN SELECT * FROM pg_catalog.run_command_on_workers($c$
+             SELECT pg_catalog.count(pg_catalog.setval(s.oid,
+                      GREATEST((SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)::bigint << 48,
+                               coalesce((SELECT q.last_value FROM pg_catalog.pg_sequences q
+                                          WHERE q.schemaname = 'passport' AND q.sequencename = s.relname), 0))))
+               FROM pg_catalog.pg_class s
+              WHERE s.relnamespace = 'passport'::pg_catalog.regnamespace AND s.relkind = 'S'
+                AND s.relname <> 'office_office_id_seq'$c$) LOOP
+    IF NOT r.success THEN
+      RAISE EXCEPTION 'could not set the sequences of worker %:%', r.nodename, r.nodeport
+        USING ERRCODE = '55000', DETAIL = r.result;
+    END IF;
+  END LOOP;
+  COMMIT;
+
+  -- 5. the privilege model on every node: the coordinator's grants on the
+  -- schema and on functions do not reach the workers
+  SET LOCAL citus.multi_shard_modify_mode TO sequential;
+  PERFORM passport.setup_roles();
+  COMMIT;
+  FOR r IN SELECT * FROM pg_catalog.run_command_on_workers($c$
+             DO $d$
+             BEGIN
+               PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+               PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+               PERFORM passport.setup_roles();
+             END
+             $d$ $c$) LOOP
+    IF NOT r.success THEN
+      RAISE EXCEPTION 'could not apply the privilege model on worker %:%', r.nodename, r.nodeport
+        USING ERRCODE = '55000', DETAIL = r.result;
+    END IF;
+  END LOOP;
+  COMMIT;
+  mine := (SELECT pg_catalog.md5(pg_catalog.string_agg(x::text, ',' ORDER BY x::text))
+             FROM passport.granted_privileges() x);
+  FOR r IN SELECT * FROM pg_catalog.run_command_on_workers($c$
+             SELECT pg_catalog.md5(pg_catalog.string_agg(x::text, ',' ORDER BY x::text))
+               FROM passport.granted_privileges() x$c$) LOOP
+    IF NOT r.success OR r.result IS DISTINCT FROM mine THEN
+      RAISE EXCEPTION 'the privileges on worker %:% differ from the coordinator''s', r.nodename, r.nodeport
+        USING ERRCODE = '55000', DETAIL = r.result;
+    END IF;
+  END LOOP;
+  -- the shards of the distributed tables get the grants of their tables
+  -- (a grant on a distributed table reaches its shards; the grants made
+  -- before the table was distributed did not)
+  SET LOCAL citus.multi_shard_modify_mode TO sequential;
+  FOR p IN SELECT x.privilege, x.object_name, x.role_name FROM passport.role_privilege x
+            WHERE x.object_kind = 'table'
+              AND EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition d
+                           WHERE d.logicalrelid = x.object_name::pg_catalog.regclass)
+              AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles g WHERE g.rolname = x.role_name)
+            ORDER BY 2, 3, 1
+  LOOP
+    EXECUTE pg_catalog.format('GRANT %s ON TABLE %s TO %I', p.privilege, p.object_name, p.role_name);
+  END LOOP;
+  COMMIT;
+  -- the officers' office roles
+  PERFORM passport.sync_office_roles();
+  COMMIT;
+
+  -- 6. an officer's SET LOCAL passport.office reaches the workers with the
+  -- transaction (row-level security reads it there)
+  FOR r IN SELECT * FROM pg_catalog.run_command_on_all_nodes(pg_catalog.format(
+             'ALTER DATABASE %I SET citus.propagate_set_commands = %L', pg_catalog.current_database(), 'local')) LOOP
+    IF NOT r.success THEN
+      RAISE EXCEPTION 'could not set citus.propagate_set_commands on node %', r.nodeid
+        USING ERRCODE = '55000', DETAIL = r.result;
+    END IF;
+  END LOOP;
+  PERFORM passport.forget_distribution();
+  COMMIT;
+  RAISE NOTICE 'passport is distributed over % worker(s); connections opened before now must be opened again',
+               (SELECT pg_catalog.count(*) FROM pg_catalog.pg_dist_node n WHERE n.groupid > 0 AND n.isactive);
+END;
+$$;
+COMMENT ON PROCEDURE passport.distribute(integer) IS
+  'Makes this installation a distributed one (Citus), or brings a distributed one up to date after an update: checks the prerequisites (passport.distribution_problems()), distributes the tables as passport.distribution_plan() says (shard_count fixed at the first run), registers the delegated entry points (passport.distributed_functions()), copies the installation key to every worker, gives every worker its own range of each sequence, applies the privilege model and the officers'' office roles on every node, and makes SET LOCAL passport.office reach the workers. Run on the coordinator by a superuser, outside a transaction block; idempotent.';
+REVOKE ALL ON PROCEDURE passport.distribute(integer) FROM PUBLIC;
+
+--------------------------------------------------------------------------
+-- Reports that a distributed installation can answer
+--------------------------------------------------------------------------
+
+-- 0.1 counted the served and missed visits of each slot group with
+-- correlated subqueries, which Citus cannot plan across shards; each table
+-- is now aggregated per office, lane and day first, then joined on those
+-- (the same rows and figures).
+CREATE OR REPLACE VIEW passport.report_utilisation AS
+  SELECT o.code AS office, s.lane, s.local_date, s.capacity, s.booked,
+         coalesce(r.served, 0) AS served, coalesce(r.no_shows, 0) AS no_shows
+    FROM (SELECT x.office_id, x.lane, x.local_date, sum(x.capacity) AS capacity, sum(x.booked) AS booked
+            FROM passport.slot x GROUP BY x.office_id, x.lane, x.local_date) s
+    JOIN passport.office o ON o.office_id = s.office_id
+    LEFT JOIN (SELECT y.office_id, y.lane, y.local_date,
+                      count(*) FILTER (WHERE y.status = 'checked_in') AS served,
+                      count(*) FILTER (WHERE y.status = 'no_show') AS no_shows
+                 FROM passport.reservation y
+                WHERE y.status IN ('checked_in', 'no_show')
+                GROUP BY y.office_id, y.lane, y.local_date) r
+      ON r.office_id = s.office_id AND r.lane = s.lane AND r.local_date = s.local_date;
+COMMENT ON VIEW passport.report_utilisation IS 'Capacity, booked, served (checked in) and no-shows per office, lane and local day.';
