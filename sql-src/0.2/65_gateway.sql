@@ -260,7 +260,12 @@ BEGIN
     END;
   END IF;
 
-  IF coalesce(kind, '') = 'text' THEN
+  IF kind IN ('reaction', 'system') THEN
+    -- a reaction to a message, or a notice about the account: no answer
+    RETURN QUERY SELECT false, NULL::bigint, NULL::bigint, NULL::integer, NULL::text, NULL::text,
+                        NULL::text, NULL::text[], NULL::text[], NULL::text;
+    RETURN;
+  ELSIF coalesce(kind, '') = 'text' THEN
     answer := passport.handle_message('whatsapp', receive_whatsapp_message.sender, msg, body);
   ELSE
     -- what the bot cannot read gets the polite "please type", once per
@@ -306,7 +311,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION passport.receive_whatsapp_message(text, text, text, text, text, interval) IS
-  'One inbound WhatsApp message (kind text: the text or the id of the chosen button or list row; any other kind gets the please_type text): the dialogue''s reply, written to the outbox as a reply of office 0 and claimed by the caller for lease, who sends it and acknowledges it. A redelivered message (same id) returns duplicate and nothing to send.';
+  'One inbound WhatsApp message (kind text: the text or the id of the chosen button or list row; reactions and system notices get no answer; any other kind, such as image, audio, location or sticker, gets the please_type text once): the dialogue''s reply, written to the outbox as a reply of office 0 and claimed by the caller for lease, who sends it and acknowledges it. A redelivered message (same id) returns duplicate and nothing to send.';
 REVOKE ALL ON FUNCTION passport.receive_whatsapp_message(text, text, text, text, text, interval) FROM PUBLIC;
 
 -- Acknowledgements: only the login holding a claim can end it.
