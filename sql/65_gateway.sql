@@ -12,7 +12,8 @@ BEGIN
   EXECUTE stmt;
   RETURN 'ok';
 EXCEPTION WHEN OTHERS THEN
-  RETURN regexp_replace(SQLSTATE || ': ' || SQLERRM, 'message [0-9]+ of office [0-9]+', 'message N of office N');
+  RETURN regexp_replace(regexp_replace(SQLSTATE || ': ' || SQLERRM, 'message [0-9]+ of office [0-9]+', 'message N of office N'),
+                        'reply [0-9]+ ', 'reply N ');
 END $$;
 SELECT current_user AS superuser \gset
 SELECT count(*) >= 0 AS roles FROM passport.setup_roles();
@@ -117,39 +118,58 @@ SELECT passport.message_undelivered('whatsapp', 'wamid.A1', 'x') AS other_login;
 \c - :superuser
 SELECT message_id - :m1 AS n, status, attempts, last_error FROM passport.outbox ORDER BY message_id;
 
--- inbound messages: the reply is written to the outbox, claimed by the
--- receiving login; a redelivery sends nothing; media get "please type"
+-- inbound messages: the reply comes back with a delivery held by the
+-- receiving login; a redelivery sends nothing; media get "please type";
+-- reactions get nothing
 \c - regress_gateway
 SET passport.now_override = '2026-12-15 10:10+07';
-SELECT duplicate, office_id, attempt, recipient, language, choices, choice_labels, choice_prompt
+SELECT duplicate, delivery_id IS NOT NULL AS on_its_way, recipient, choices, choice_labels, choice_prompt
   FROM passport.receive_whatsapp_message('6281234560001', 'wamid.in-1', 'text', 'halo', 'gw-1', '1 minute');
-SELECT duplicate, outbox_message_id IS NULL AS nothing_to_send
+SELECT duplicate, delivery_id IS NULL AS nothing_to_send
   FROM passport.receive_whatsapp_message('6281234560001', 'wamid.in-1', 'text', 'halo', 'gw-1', '1 minute');
 SELECT duplicate, reply, choices FROM passport.receive_whatsapp_message('6281234560001', 'wamid.in-2', 'text', 'EN', 'gw-1');
-SELECT duplicate, language, reply FROM passport.receive_whatsapp_message('6281234560001', 'wamid.in-3', 'image', NULL, 'gw-1');
+SELECT duplicate, reply, choice_prompt FROM passport.receive_whatsapp_message('6281234560001', 'wamid.in-3', 'image', NULL, 'gw-1');
 SELECT duplicate FROM passport.receive_whatsapp_message('6281234560001', 'wamid.in-3', 'image', NULL, 'gw-1');
+SELECT duplicate, delivery_id IS NULL AS nothing_to_send
+  FROM passport.receive_whatsapp_message('6281234560001', 'wamid.in-r', 'reaction', NULL, 'gw-1');
 SELECT public.regress_gw_try($$SELECT * FROM passport.receive_whatsapp_message('', 'wamid.in-4', 'text', 'halo')$$);
 SELECT public.regress_gw_try($$SELECT * FROM passport.receive_whatsapp_message('6281234560001', 'wamid.in-4', 'text', 'halo', 'gw', '0 seconds')$$);
--- another login cannot take the reply over while the lease lasts
+\c - :superuser
+SELECT min(delivery_id) AS d1, min(delivery_id) + 1 AS d2, min(delivery_id) + 2 AS d3,
+       count(*) AS deliveries FROM passport.reply_delivery \gset
+SELECT :deliveries AS replies_on_their_way;
+
+-- only the receiving login ends a delivery
 \c - regress_other_bot
-SET passport.now_override = '2026-12-15 10:10:30+07';
-SELECT count(*) AS replies_for_other FROM passport.claim_whatsapp_messages(10, 'other');
--- after the lease (1 minute) and the backoff (30 s) the reply is claimed
--- again, now by this login, and its original receiver can no longer end it
-SET passport.now_override = '2026-12-15 10:11:31+07';
-SELECT attempt, left(reply, 26) AS reply, choices FROM passport.claim_whatsapp_messages(10, 'other')
- WHERE choices IS NOT NULL;
-\c - :superuser
-SELECT max(message_id) FILTER (WHERE template = 'reply' AND attempts = 2) AS taken_over FROM passport.outbox \gset
+SELECT public.regress_gw_try('SELECT passport.replies_sent(ARRAY[' || :d1 || ']::bigint[])');
+SELECT public.regress_gw_try('SELECT passport.reply_failed(' || :d1 || ', ''x'')');
 \c - regress_gateway
-SELECT public.regress_gw_try('SELECT passport.ack_message(0, ' || :taken_over || ', 1, ''wamid.late'')');
-SELECT public.regress_gw_try('SELECT passport.ack_message(0, ' || :taken_over || ')');
+SET passport.now_override = '2026-12-15 10:10:05+07';
+SELECT passport.replies_sent(ARRAY[:d1]::bigint[]) AS sent;
+SELECT public.regress_gw_try('SELECT passport.replies_sent(ARRAY[' || :d1 || ']::bigint[])');
+-- all or nothing: the second reply stays on its way
+SELECT public.regress_gw_try('SELECT passport.replies_sent(ARRAY[' || :d2 || ', 999999]::bigint[])');
+-- a failed first send goes to the outbox: after 60 s, or after Retry-After (not counted)
+SELECT passport.reply_failed(:d2, 'HTTP 500', NULL) AS after_500;
+SELECT passport.reply_failed(:d3, 'HTTP 429', '7 seconds') AS after_429;
+-- a delivery whose gateway dies: its lease runs out, the next claim moves it
+SELECT delivery_id AS d5 FROM passport.receive_whatsapp_message('6281234560001', 'wamid.in-5', 'text', '2', 'gw-1', '1 minute') \gset
 \c - :superuser
-SELECT template, status, attempts, claimed_by, recipient, language, payload ? 'reply' AS has_text
+SELECT template, status, attempts, available_at - '2026-12-15 10:10:05+07' AS due_after, last_error,
+       payload ? 'reply' AS has_text FROM passport.outbox WHERE office_id = 0 ORDER BY message_id;
+\c - regress_other_bot
+SET passport.now_override = '2026-12-15 10:11:30+07';
+SELECT attempt, left(reply, 26) AS reply, choices, choice_prompt FROM passport.claim_whatsapp_messages(10, 'other')
+ WHERE office_id = 0 ORDER BY attempt, reply;
+\c - regress_gateway
+SELECT public.regress_gw_try('SELECT passport.replies_sent(ARRAY[' || :d5 || ']::bigint[])');
+\c - :superuser
+SELECT count(*) AS still_on_their_way FROM passport.reply_delivery;
+SELECT template, status, attempts, claimed_by, recipient, language, last_error
   FROM passport.outbox WHERE office_id = 0 ORDER BY message_id;
 
 -- claim_messages renders a reply as its text for any other adapter
-SET passport.now_override = '2026-12-15 10:20+07';
+SET passport.now_override = '2026-12-15 10:30+07';
 SELECT template, body FROM passport.claim_messages('whatsapp', 10, 'legacy') c
   JOIN passport.outbox o USING (office_id, message_id) ORDER BY message_id LIMIT 1;
 
@@ -197,6 +217,7 @@ SELECT count(*) AS templates_without_whatsapp FROM passport.message_template m
  WHERE NOT EXISTS (SELECT 1 FROM passport.whatsapp_template w WHERE w.template = m.template AND w.language = m.language);
 
 DELETE FROM passport.outbox;
+DELETE FROM passport.reply_delivery;
 DELETE FROM passport.inbound_message WHERE message_id LIKE 'wamid.in-%';
 DELETE FROM passport.conversation WHERE sender = '+6281234560001';
 DROP FUNCTION public.regress_gw_try(text);

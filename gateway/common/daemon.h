@@ -285,6 +285,12 @@ extern Metric *MetricsGaugeFunc(const char *name, const char *labels, const char
 								MetricValueFn fn, void *arg);
 extern Metric *MetricsHistogram(const char *name, const char *labels, const char *help,
 								const double *bounds, int nbounds);
+/*
+ * MetricsCounterCached registers a counter once and keeps it in *slot, so
+ * that code counting on a hot path does not look it up by name each time.
+ */
+extern Metric *MetricsCounterCached(Metric **slot, const char *name, const char *labels,
+									const char *help);
 extern void MetricInc(Metric *metric);
 extern void MetricAdd(Metric *metric, uint64_t n);
 extern void MetricSet(Metric *metric, double value);
@@ -347,7 +353,14 @@ typedef struct HttpResponse
 	HttpStreamRead stream_read;
 	HttpStreamDone stream_done;
 	void	   *stream_arg;
+	const struct HttpStatic *prebuilt;	/* HttpRespondStatic */
 } HttpResponse;
+
+/*
+ * A response built once (status, type, body and headers) and answered many
+ * times, as libmicrohttpd's examples do for their fixed pages.
+ */
+typedef struct HttpStatic HttpStatic;
 
 typedef void (*HttpHandler) (HttpRequest *request, HttpResponse *response, void *arg);
 
@@ -390,6 +403,10 @@ extern void HttpRespondf(HttpResponse *response, int status, const char *content
 extern void HttpSetHeader(HttpResponse *response, const char *name, const char *value);
 extern void HttpRespondStream(HttpResponse *response, int status, const char *content_type,
 							  HttpStreamRead read, HttpStreamDone done, void *arg);
+
+extern HttpStatic *HttpStaticCreate(int status, const char *content_type, const char *body,
+								   const char *header_name, const char *header_value);
+extern void HttpRespondStatic(HttpResponse *response, const HttpStatic *prebuilt);
 
 /* A handler for GET /metrics: MetricsRender() as text/plain; version=0.0.4. */
 extern void HttpMetricsHandler(HttpRequest *request, HttpResponse *response, void *arg);

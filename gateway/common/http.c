@@ -29,6 +29,10 @@
 
 #define MAX_ROUTES 32
 
+/* status codes whose counters each route keeps at hand */
+static const int counted_codes[] = {200, 400, 401, 403, 404, 405, 413, 500, 503};
+#define NUM_COUNTED_CODES 9
+
 typedef struct Route
 {
 	char	   *method;
@@ -37,6 +41,7 @@ typedef struct Route
 	HttpHandler handler;
 	void	   *arg;
 	size_t		max_body;
+	Metric	   *counts[NUM_COUNTED_CODES];
 } Route;
 
 struct HttpServer
@@ -49,11 +54,13 @@ struct HttpServer
 	int			port;
 	volatile bool draining;
 	int			active;			/* requests being handled (atomic) */
+	Metric	   *other_counts[NUM_COUNTED_CODES];	/* unknown paths */
 };
 
 typedef struct RequestState
 {
 	const Route *route;
+	Route	   *counted;		/* the route this request is counted under */
 	const char *route_name;
 	StrBuf		body;
 	bool		too_large;
@@ -72,13 +79,27 @@ PathMatches(const Route *r, const char *path)
 
 /* CountRequest adds one to the request counter of a route and status. */
 static void
-CountRequest(const char *route, int status)
+CountRequest(HttpServer *server, Route *route, const char *route_name, int status)
 {
 	char		labels[200];
+	Metric	  **slot = NULL;
+	int			i;
 
-	snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%d\"", route, status);
-	MetricInc(MetricsCounter("passport_daemon_http_requests_total", labels,
-							 "HTTP requests answered, by route and status code."));
+	for (i = 0; i < NUM_COUNTED_CODES; i++)
+		if (counted_codes[i] == status)
+			slot = route != NULL ? &route->counts[i] : &server->other_counts[i];
+	if (slot != NULL && __atomic_load_n(slot, __ATOMIC_ACQUIRE) != NULL)
+	{
+		MetricInc(*slot);
+		return;
+	}
+	snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%d\"", route_name, status);
+	if (slot != NULL)
+		MetricInc(MetricsCounterCached(slot, "passport_daemon_http_requests_total", labels,
+									   "HTTP requests answered, by route and status code."));
+	else
+		MetricInc(MetricsCounter("passport_daemon_http_requests_total", labels,
+								 "HTTP requests answered, by route and status code."));
 }
 
 /* QueueSimple queues a small plain-text response. */
@@ -125,6 +146,36 @@ StreamFree(void *cls)
 	free(r);
 }
 
+struct HttpStatic
+{
+	int			status;
+	struct MHD_Response *response;
+};
+
+/* HttpStaticCreate builds a response once, for HttpRespondStatic. */
+HttpStatic *
+HttpStaticCreate(int status, const char *content_type, const char *body,
+				 const char *header_name, const char *header_value)
+{
+	HttpStatic *s = PdAllocZero(sizeof(HttpStatic));
+
+	s->status = status;
+	s->response = MHD_create_response_from_buffer(strlen(body), (void *) body, MHD_RESPMEM_MUST_COPY);
+	MHD_add_response_header(s->response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(s->response, "X-Content-Type-Options", "nosniff");
+	if (header_name != NULL)
+		MHD_add_response_header(s->response, header_name, header_value);
+	return s;
+}
+
+/* HttpRespondStatic answers with a response built once. */
+void
+HttpRespondStatic(HttpResponse *response, const HttpStatic *prebuilt)
+{
+	response->status = prebuilt->status;
+	response->prebuilt = prebuilt;
+}
+
 /* QueueResponse turns a handler's response into libmicrohttpd's. */
 static enum MHD_Result
 QueueResponse(struct MHD_Connection *connection, RequestState *state, HttpResponse *r)
@@ -133,6 +184,9 @@ QueueResponse(struct MHD_Connection *connection, RequestState *state, HttpRespon
 	enum MHD_Result ret;
 	int			i;
 
+	state->status = r->status;
+	if (r->prebuilt != NULL)
+		return MHD_queue_response(connection, r->prebuilt->status, r->prebuilt->response);
 	if (r->stream_read != NULL)
 	{
 		HttpResponse *copy = PdAlloc(sizeof(HttpResponse));
@@ -183,8 +237,12 @@ AccessHandler(void *cls, struct MHD_Connection *connection, const char *url,
 
 			if (!PathMatches(r, url))
 				continue;
+			if (!path_known)
+			{
+				state->counted = &server->routes[i];
+				state->route_name = r->path;
+			}
 			path_known = true;
-			state->route_name = r->path;
 			if (strlen(allow) + strlen(r->method) + 3 < sizeof(allow))
 			{
 				if (allow[0] != '\0')
@@ -194,6 +252,8 @@ AccessHandler(void *cls, struct MHD_Connection *connection, const char *url,
 			if (strcmp(r->method, method) == 0)
 			{
 				state->route = r;
+				state->counted = &server->routes[i];
+				state->route_name = r->path;
 				break;
 			}
 		}
@@ -271,7 +331,7 @@ RequestCompleted(void *cls, struct MHD_Connection *connection, void **con_cls,
 	(void) toe;
 	if (state == NULL)
 		return;
-	CountRequest(state->route_name, state->status != 0 ? state->status : 499);
+	CountRequest(server, state->counted, state->route_name, state->status != 0 ? state->status : 499);
 	StrBufFree(&state->body);
 	free(state);
 	*con_cls = NULL;

@@ -101,6 +101,20 @@ MetricsCounter(const char *name, const char *labels, const char *help)
 	return Register(METRIC_COUNTER, name, labels, help);
 }
 
+/* MetricsCounterCached registers a counter on first use and keeps it. */
+Metric *
+MetricsCounterCached(Metric **slot, const char *name, const char *labels, const char *help)
+{
+	Metric	   *m = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (m == NULL)
+	{
+		m = MetricsCounter(name, labels, help);
+		__atomic_store_n(slot, m, __ATOMIC_RELEASE);
+	}
+	return m;
+}
+
 /* MetricsGauge registers (or finds) a gauge set with MetricSet. */
 Metric *
 MetricsGauge(const char *name, const char *labels, const char *help)

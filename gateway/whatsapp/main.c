@@ -3,10 +3,10 @@
  * main.c
  *	  passport-whatsapp: the WhatsApp Business Cloud API gateway of
  *	  passport.  It translates, nothing more: a signed webhook becomes calls
- *	  of passport.receive_whatsapp_message (the dialogue, its reply written
- *	  to the outbox) and passport.message_undelivered; the outbox's
- *	  WhatsApp messages become Graph API requests (sender.c).  Every rule
- *	  is the database's.
+ *	  of passport.receive_whatsapp_message (the dialogue; its reply comes
+ *	  back with a delivery held by this login) and passport.message_undelivered;
+ *	  replies and the outbox's WhatsApp messages become Graph API requests
+ *	  (sender.c).  Every rule is the database's.
  *
  * Routes:
  *	GET  <webhook_path>   Meta's verification handshake (hub.mode,
@@ -45,13 +45,14 @@ static const ConfigOption options[] = {
 	{"listen_address", CONFIG_STRING, "127.0.0.1", false, false, 0, 0,
 	"numeric address the HTTP server listens on"},
 	{"listen_port", CONFIG_INT, "8080", false, false, 1, 65535, "its port"},
-	{"http_threads", CONFIG_INT, "4", false, false, 1, 64, "threads answering HTTP requests"},
+	{"http_threads", CONFIG_INT, "0", false, false, 0, 256,
+	"threads answering HTTP requests (0: one per connection)"},
 	{"max_body", CONFIG_INT, "262144", false, false, 1024, 16777216,
 	"largest webhook body accepted, in bytes"},
 	{"webhook_path", CONFIG_STRING, "/webhook", false, false, 0, 0, "path of the webhook"},
 	{"conninfo", CONFIG_STRING, "", false, false, 0, 0,
 	"libpq connection string (empty: the PG* environment variables)"},
-	{"db_pool_size", CONFIG_INT, "4", false, false, 1, 200,
+	{"db_pool_size", CONFIG_INT, "16", false, false, 1, 200,
 	"database connections of the webhook handlers"},
 	{"db_wait_ms", CONFIG_INT, "2000", false, true, 0, 60000,
 	"how long a webhook waits for a free connection before 503"},
@@ -95,8 +96,8 @@ enum
 
 static const DbStatement statements[NUM_STMTS] = {
 	{"receive",
-		"SELECT duplicate, office_id, outbox_message_id, attempt, recipient, reply,"
-		" array_to_json(choices)::text, array_to_json(choice_labels)::text, choice_prompt"
+		"SELECT duplicate, delivery_id, recipient, reply, array_to_json(choices)::text,"
+		" array_to_json(choice_labels)::text, choice_prompt"
 		" FROM passport.receive_whatsapp_message($1, $2, $3, $4, $5, $6::interval)", 6, true},
 	{"undelivered",
 		"SELECT passport.message_undelivered($1, $2, $3)", 3, true},
@@ -106,9 +107,7 @@ static const DbStatement statements[NUM_STMTS] = {
 enum
 {
 	RECEIVE_DUPLICATE,
-	RECEIVE_OFFICE_ID,
-	RECEIVE_OUTBOX_ID,
-	RECEIVE_ATTEMPT,
+	RECEIVE_DELIVERY_ID,
 	RECEIVE_RECIPIENT,
 	RECEIVE_REPLY,
 	RECEIVE_CHOICES,
@@ -127,46 +126,89 @@ typedef struct Gateway
 } Gateway;
 
 static Gateway gateway;
+
+/* the webhook's answers, built once */
+static HttpStatic *answer_ok;
+static HttpStatic *answer_unsigned;
+static HttpStatic *answer_malformed;
+static HttpStatic *answer_unavailable;
 static const char *config_path = NULL;
 
 static Metric *m_handle_seconds;
 
+/* The outcomes of a webhook request, and their counters. */
+typedef enum Outcome
+{
+	OUTCOME_OK,
+	OUTCOME_IGNORED,
+	OUTCOME_MISSING_SIGNATURE,
+	OUTCOME_BAD_SIGNATURE,
+	OUTCOME_MALFORMED,
+	OUTCOME_UNAVAILABLE,
+	OUTCOME_VERIFIED,
+	OUTCOME_VERIFICATION_REFUSED,
+	NUM_OUTCOMES
+} Outcome;
+
+static const char *const outcome_labels[NUM_OUTCOMES] = {
+	"outcome=\"ok\"", "outcome=\"ignored\"", "outcome=\"missing_signature\"",
+	"outcome=\"bad_signature\"", "outcome=\"malformed\"", "outcome=\"unavailable\"",
+	"outcome=\"verified\"", "outcome=\"verification_refused\""
+};
+static Metric *outcome_metrics[NUM_OUTCOMES];
+
 /* WebhookOutcome counts a webhook by outcome. */
 static void
-WebhookOutcome(const char *outcome)
+WebhookOutcome(Outcome outcome)
 {
-	char		labels[64];
-
-	snprintf(labels, sizeof(labels), "outcome=\"%s\"", outcome);
-	MetricInc(MetricsCounter("passport_whatsapp_webhooks_total", labels,
-							 "Webhook requests by outcome."));
+	MetricInc(MetricsCounterCached(&outcome_metrics[outcome], "passport_whatsapp_webhooks_total",
+								   outcome_labels[outcome], "Webhook requests by outcome."));
 }
+
+/* Inbound messages by kind (text or other) and result. */
+typedef enum InboundResult
+{
+	INBOUND_ANSWERED,
+	INBOUND_DUPLICATE,
+	INBOUND_REJECTED,
+	INBOUND_UNANSWERED,
+	NUM_INBOUND_RESULTS
+} InboundResult;
+
+static const char *const inbound_labels[2][NUM_INBOUND_RESULTS] = {
+	{"kind=\"text\",result=\"answered\"", "kind=\"text\",result=\"duplicate\"",
+	"kind=\"text\",result=\"rejected\"", "kind=\"text\",result=\"unanswered\""},
+	{"kind=\"other\",result=\"answered\"", "kind=\"other\",result=\"duplicate\"",
+	"kind=\"other\",result=\"rejected\"", "kind=\"other\",result=\"unanswered\""}
+};
+static Metric *inbound_metrics[2][NUM_INBOUND_RESULTS];
 
 /* InboundMetric counts an inbound message by kind and result. */
 static void
-InboundMetric(const char *kind, const char *result)
+InboundMetric(const char *kind, InboundResult result)
 {
-	char		labels[96];
+	int			k = strcmp(kind, "text") == 0 ? 0 : 1;
 
-	snprintf(labels, sizeof(labels), "kind=\"%s\",result=\"%s\"",
-			 strcmp(kind, "text") == 0 ? "text" : "other", result);
-	MetricInc(MetricsCounter("passport_whatsapp_inbound_messages_total", labels,
-							 "Inbound messages by kind (text: typed or chosen) and result (answered, duplicate, rejected)."));
+	MetricInc(MetricsCounterCached(&inbound_metrics[k][result], "passport_whatsapp_inbound_messages_total",
+								   inbound_labels[k][result],
+								   "Inbound messages by kind (text: typed or chosen) and result (answered, duplicate, rejected, unanswered)."));
 }
 
 /* StatusMetric counts a status callback. */
 static void
 StatusMetric(const char *status)
 {
-	char		labels[64];
-	const char *known = "other";
+	static const char *const known[] = {"sent", "delivered", "read", "failed", "other"};
+	static const char *const labels[] = {"status=\"sent\"", "status=\"delivered\"", "status=\"read\"",
+	"status=\"failed\"", "status=\"other\""};
+	static Metric *metrics[5];
+	int			i;
 
-	if (strcmp(status, "sent") == 0 || strcmp(status, "delivered") == 0 ||
-		strcmp(status, "read") == 0 || strcmp(status, "failed") == 0)
-		known = status;
-	snprintf(labels, sizeof(labels), "status=\"%s\"", known);
-	MetricInc(MetricsCounter("passport_whatsapp_statuses_total", labels,
-							 "Status callbacks of sent messages by status."));
+	for (i = 0; i < 4; i++)
+		if (strcmp(status, known[i]) == 0)
+			break;
+	MetricInc(MetricsCounterCached(&metrics[i], "passport_whatsapp_statuses_total", labels[i],
+								   "Status callbacks of sent messages by status."));
 }
 
 /* JsonStrings reads a JSON array of strings into a NULL-terminated array. */
@@ -242,7 +284,7 @@ ReceiveMessage(DbConn *conn, const WaInbound *m)
 		if (error.kind == DB_UNAVAILABLE)
 			return false;
 		/* the database refuses this message: acknowledge it, do not retry */
-		InboundMetric(m->kind, "rejected");
+		InboundMetric(m->kind, INBOUND_REJECTED);
 		LogWarning("message from %s refused by the database (SQLSTATE %s)",
 				   LogMaskSender(m->from, masked, sizeof(masked)), error.sqlstate);
 		return true;
@@ -256,18 +298,16 @@ ReceiveMessage(DbConn *conn, const WaInbound *m)
 	}
 	if (strcmp(PQgetvalue(res, 0, RECEIVE_DUPLICATE), "t") == 0)
 	{
-		InboundMetric(m->kind, "duplicate");
+		InboundMetric(m->kind, INBOUND_DUPLICATE);
 		LogDebug("message from %s is a redelivery", LogMaskSender(m->from, masked, sizeof(masked)));
 	}
-	else if (Value(res, RECEIVE_OUTBOX_ID) != NULL)
+	else if (Value(res, RECEIVE_DELIVERY_ID) != NULL)
 	{
 		SenderReply r;
 		int			nlabels;
 
 		memset(&r, 0, sizeof(r));
-		r.office_id = strtoll(Value(res, RECEIVE_OFFICE_ID), NULL, 10);
-		r.message_id = strtoll(Value(res, RECEIVE_OUTBOX_ID), NULL, 10);
-		r.attempt = atoi(Value(res, RECEIVE_ATTEMPT));
+		r.delivery_id = strtoll(Value(res, RECEIVE_DELIVERY_ID), NULL, 10);
 		r.recipient = Value(res, RECEIVE_RECIPIENT);
 		r.reply = Value(res, RECEIVE_REPLY);
 		r.nchoices = JsonStrings(Value(res, RECEIVE_CHOICES), &r.choices);
@@ -282,11 +322,11 @@ ReceiveMessage(DbConn *conn, const WaInbound *m)
 		SenderSubmitReply(gateway.sender, &r);
 		FreeStrings(r.choices, r.nchoices);
 		FreeStrings(r.labels, nlabels);
-		InboundMetric(m->kind, "answered");
+		InboundMetric(m->kind, INBOUND_ANSWERED);
 		LogDebug("message from %s answered", LogMaskSender(m->from, masked, sizeof(masked)));
 	}
 	else
-		InboundMetric(m->kind, "unanswered");
+		InboundMetric(m->kind, INBOUND_UNANSWERED);
 	PQclear(res);
 	return true;
 }
@@ -309,8 +349,12 @@ RecordStatus(DbConn *conn, const WaStatus *st)
 	if (res == NULL)
 		return error.kind != DB_UNAVAILABLE;
 	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0)
-		MetricInc(MetricsCounter("passport_whatsapp_messages_undelivered_total", NULL,
-								 "Delivery failures reported by status callbacks and recorded against their message."));
+	{
+		static Metric *undelivered;
+
+		MetricInc(MetricsCounterCached(&undelivered, "passport_whatsapp_messages_undelivered_total", NULL,
+									   "Delivery failures reported by status callbacks and recorded against their message."));
+	}
 	else
 		SenderRecordUndelivered(gateway.sender, st->id, values[2]);
 	PQclear(res);
@@ -334,16 +378,16 @@ PostWebhook(HttpRequest *request, HttpResponse *response, void *arg)
 	if (!WebhookSignatureValid(signature, request->body, request->body_len, secret, secret_len))
 	{
 		ConfigRelease(config);
-		WebhookOutcome(signature == NULL ? "missing_signature" : "bad_signature");
+		WebhookOutcome(signature == NULL ? OUTCOME_MISSING_SIGNATURE : OUTCOME_BAD_SIGNATURE);
 		LogWarning("webhook refused: %s signature", signature == NULL ? "missing" : "invalid");
-		HttpRespond(response, 401, "text/plain; charset=utf-8", "invalid signature\n");
+		HttpRespondStatic(response, answer_unsigned);
 		return;
 	}
 	if (!WebhookParse(request->body, request->body_len, ConfigGetString(config, "phone_number_id"), &w))
 	{
 		ConfigRelease(config);
-		WebhookOutcome("malformed");
-		HttpRespond(response, 400, "text/plain; charset=utf-8", "malformed JSON\n");
+		WebhookOutcome(OUTCOME_MALFORMED);
+		HttpRespondStatic(response, answer_malformed);
 		return;
 	}
 	if (w.nmessages + w.nstatuses > 0)
@@ -360,14 +404,13 @@ PostWebhook(HttpRequest *request, HttpResponse *response, void *arg)
 
 	if (!ok)
 	{
-		WebhookOutcome("unavailable");
-		HttpSetHeader(response, "Retry-After", "5");
-		HttpRespond(response, 503, "text/plain; charset=utf-8", "database unavailable\n");
+		WebhookOutcome(OUTCOME_UNAVAILABLE);
+		HttpRespondStatic(response, answer_unavailable);
 	}
 	else
 	{
-		WebhookOutcome(w.nmessages + w.nstatuses > 0 ? "ok" : "ignored");
-		HttpRespond(response, 200, "text/plain; charset=utf-8", "ok\n");
+		WebhookOutcome(w.nmessages + w.nstatuses > 0 ? OUTCOME_OK : OUTCOME_IGNORED);
+		HttpRespondStatic(response, answer_ok);
 	}
 	WebhookFree(&w);
 }
@@ -402,13 +445,13 @@ GetWebhook(HttpRequest *request, HttpResponse *response, void *arg)
 	if (mode != NULL && strcmp(mode, "subscribe") == 0 && given != NULL &&
 		SecretEqual(given, strlen(given), token, token_len) && ChallengeValid(challenge))
 	{
-		WebhookOutcome("verified");
+		WebhookOutcome(OUTCOME_VERIFIED);
 		LogInfo("webhook subscription verified");
 		HttpRespond(response, 200, "text/plain; charset=utf-8", challenge);
 	}
 	else
 	{
-		WebhookOutcome("verification_refused");
+		WebhookOutcome(OUTCOME_VERIFICATION_REFUSED);
 		LogWarning("webhook verification refused");
 		HttpRespond(response, 403, "text/plain; charset=utf-8", "forbidden\n");
 	}
@@ -631,10 +674,16 @@ main(int argc, char **argv)
 	MetricsGaugeFunc("passport_whatsapp_listener_up", NULL,
 					 "1 while the LISTEN connection for passport_outbox is up.", ListenerUp, listener);
 
+	answer_ok = HttpStaticCreate(200, "text/plain; charset=utf-8", "ok\n", NULL, NULL);
+	answer_unsigned = HttpStaticCreate(401, "text/plain; charset=utf-8", "invalid signature\n", NULL, NULL);
+	answer_malformed = HttpStaticCreate(400, "text/plain; charset=utf-8", "malformed JSON\n", NULL, NULL);
+	answer_unavailable = HttpStaticCreate(503, "text/plain; charset=utf-8", "database unavailable\n",
+										  "Retry-After", "5");
 	memset(&http, 0, sizeof(http));
 	http.address = ConfigGetString(config, "listen_address");
 	http.port = ConfigGetInt(config, "listen_port");
 	http.threads = ConfigGetInt(config, "http_threads");
+	http.thread_per_connection = http.threads == 0;
 	http.connection_timeout_s = 30;
 	server = HttpServerCreate(&http);
 	HttpServerRoute(server, "POST", ConfigGetString(config, "webhook_path"), PostWebhook, NULL, max_body);

@@ -42,6 +42,8 @@ enum
 	STMT_ACK_ONE,
 	STMT_FAIL,
 	STMT_UNDELIVERED,
+	STMT_REPLIES_SENT,
+	STMT_REPLY_FAILED,
 	NUM_STMTS
 };
 
@@ -59,6 +61,10 @@ static const DbStatement sender_statements[NUM_STMTS] = {
 		"SELECT passport.fail_message($1::bigint, $2::bigint, $3::integer, $4, $5::interval)", 5, false},
 	{"undelivered",
 		"SELECT passport.message_undelivered($1, $2, $3)", 3, true},
+	{"replies_sent",
+		"SELECT passport.replies_sent($1::bigint[])", 1, true},
+	{"reply_failed",
+		"SELECT passport.reply_failed($1::bigint, $2, $3::interval)", 3, false},
 };
 
 /* Columns of the claim. */
@@ -82,6 +88,7 @@ enum
 /* One message to deliver. */
 typedef struct Delivery
 {
+	int64_t		delivery_id;	/* a reply on its way; 0 for outbox messages */
 	int64_t		office_id;
 	int64_t		message_id;
 	int			attempt;
@@ -99,7 +106,6 @@ typedef struct Transfer
 	CURL	   *easy;
 	Delivery   *delivery;
 	StrBuf		response;
-	struct curl_slist *headers;
 	int			retry_after;	/* seconds, -1 when absent */
 	int64_t		started_ms;
 	struct Transfer *next;		/* in the sender's list of transfers */
@@ -118,6 +124,7 @@ typedef struct Undelivered
 /* An outcome to write to the database. */
 typedef struct Outcome
 {
+	int64_t		delivery_id;	/* a reply on its way; 0 for outbox messages */
 	int64_t		office_id;
 	int64_t		message_id;
 	int			attempt;
@@ -137,10 +144,18 @@ struct Sender
 	CURLM	   *multi;
 	DbConn	   *db;
 
-	pthread_mutex_t lock;		/* protects the three lists below */
+	pthread_t	acker;
+	DbConn	   *acker_db;
+
+	pthread_mutex_t lock;		/* protects the lists below and sender_done */
+	pthread_cond_t outcome;		/* signalled when an outcome arrives */
 	Delivery   *incoming;
 	Delivery   *incoming_tail;
+	Outcome    *acks_in;
+	Outcome    *fails_in;
 	Undelivered *undelivered_in;
+	bool		sender_done;
+	bool		sender_sleeping;	/* waiting in curl_multi_poll */
 	volatile bool stopping;
 	volatile bool claim_now;
 	int64_t		stop_deadline_ms;
@@ -149,15 +164,26 @@ struct Sender
 	Delivery   *queue;
 	Delivery   *queue_tail;
 	Transfer   *transfers;
+	CURL	  **idle_easy;		/* handles kept for reuse */
+	int			nidle_easy;
+	Config	   *request_config; /* what url and headers were built from (held) */
+	char		url[1024];
+	struct curl_slist *headers;
+	struct curl_slist **old_headers;	/* freed at the end: transfers may
+										 * still use them */
+	int			nold_headers;
 	int			queued;
 	int			inflight;
-	Outcome    *acks;
-	Outcome    *fails;
-	Undelivered *undelivered;
 	int64_t		next_claim_ms;
 	int64_t		db_retry_ms;
 	int64_t		throttle_until_ms;
 	int			held;			/* queued + in flight + incoming (atomic) */
+
+	/* the acker thread's own state */
+	Outcome    *acks;
+	Outcome    *fails;
+	Undelivered *undelivered;
+	int64_t		acker_retry_ms;
 };
 
 static Metric *m_sent_reply;
@@ -173,27 +199,39 @@ static Metric *m_acks;
 static void
 FailedMetric(const char *reason)
 {
+	static const char *const reasons[] = {"timeout", "network", "rate_limited", "http_4xx", "http_5xx",
+	"no_template"};
+	static Metric *metrics[6];
 	char		labels[64];
+	int			i;
 
+	for (i = 0; i < 6; i++)
+		if (strcmp(reason, reasons[i]) == 0)
+			break;
+	if (i == 6)
+		return;
 	snprintf(labels, sizeof(labels), "reason=\"%s\"", reason);
-	MetricInc(MetricsCounter("passport_whatsapp_messages_failed_total", labels,
-							 "Sends that failed, by reason (the message is retried or dead)."));
+	MetricInc(MetricsCounterCached(&metrics[i], "passport_whatsapp_messages_failed_total", labels,
+								   "Sends that failed, by reason (the message is retried or dead)."));
 }
 
 /* ResponseMetric counts Graph API answers by status class. */
 static void
 ResponseMetric(long code)
 {
-	char		labels[64];
+	static const char *const labels[] = {"code=\"error\"", "code=\"1xx\"", "code=\"2xx\"", "code=\"3xx\"",
+	"code=\"4xx\"", "code=\"5xx\"", "code=\"429\""};
+	static Metric *metrics[7];
+	int			i;
 
-	if (code == 0)
-		snprintf(labels, sizeof(labels), "code=\"error\"");
-	else if (code == 429)
-		snprintf(labels, sizeof(labels), "code=\"429\"");
+	if (code == 429)
+		i = 6;
+	else if (code >= 100 && code < 600)
+		i = (int) (code / 100);
 	else
-		snprintf(labels, sizeof(labels), "code=\"%ldxx\"", code / 100);
-	MetricInc(MetricsCounter("passport_whatsapp_graph_responses_total", labels,
-							 "Graph API answers by status class (error: no answer)."));
+		i = 0;
+	MetricInc(MetricsCounterCached(&metrics[i], "passport_whatsapp_graph_responses_total", labels[i],
+								   "Graph API answers by status class (error: no answer)."));
 }
 
 /* QueueLength reports what the sender holds, for /metrics. */
@@ -228,9 +266,13 @@ SenderCreate(const SenderOptions *options)
 	if (s->options.concurrency < 1)
 		s->options.concurrency = 1;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->outcome, NULL);
 	s->multi = curl_multi_init();
 	curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) s->options.concurrency);
+	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long) s->options.concurrency);
+	s->idle_easy = PdAlloc(sizeof(CURL *) * s->options.concurrency);
 	s->db = DbConnCreate(s->conninfo, sender_statements, NUM_STMTS, "passport-whatsapp sender");
+	s->acker_db = DbConnCreate(s->conninfo, sender_statements, NUM_STMTS, "passport-whatsapp acknowledgements");
 
 	m_sent_reply = MetricsCounter("passport_whatsapp_messages_sent_total", "kind=\"reply\"",
 								  "Messages the Graph API accepted, by kind.");
@@ -269,6 +311,8 @@ DeliveryFree(Delivery *d)
 static void
 Push(Sender *s, Delivery *d)
 {
+	bool		wake;
+
 	d->next = NULL;
 	pthread_mutex_lock(&s->lock);
 	if (s->incoming_tail != NULL)
@@ -276,9 +320,13 @@ Push(Sender *s, Delivery *d)
 	else
 		s->incoming = d;
 	s->incoming_tail = d;
+	wake = s->sender_sleeping;
+	s->sender_sleeping = false;
 	pthread_mutex_unlock(&s->lock);
 	__atomic_fetch_add(&s->held, 1, __ATOMIC_RELAXED);
-	curl_multi_wakeup(s->multi);
+	/* a busy sender takes it at its next turn without being woken */
+	if (wake)
+		curl_multi_wakeup(s->multi);
 }
 
 /* SenderSubmitReply builds a reply's requests here and queues them. */
@@ -288,9 +336,7 @@ SenderSubmitReply(Sender *s, const SenderReply *r)
 	Delivery   *d = PdAllocZero(sizeof(Delivery));
 	char		to[40];
 
-	d->office_id = r->office_id;
-	d->message_id = r->message_id;
-	d->attempt = r->attempt;
+	d->delivery_id = r->delivery_id;
 	d->is_reply = true;
 	GraphRecipient(r->recipient, to, sizeof(to));
 	GraphBuildReply(&d->msg, to, r->reply, r->choices, r->labels, r->nchoices, r->prompt);
@@ -318,8 +364,8 @@ SenderRecordUndelivered(Sender *s, const char *provider_id, const char *error)
 	pthread_mutex_lock(&s->lock);
 	u->next = s->undelivered_in;
 	s->undelivered_in = u;
+	pthread_cond_signal(&s->outcome);
 	pthread_mutex_unlock(&s->lock);
-	curl_multi_wakeup(s->multi);
 }
 
 /* SenderQueueLength counts the messages the sender holds. */
@@ -368,12 +414,13 @@ Dequeue(Sender *s)
 	return d;
 }
 
-/* AddOutcome records an acknowledgement or a failure to write. */
+/* AddOutcome hands an acknowledgement or a failure to the acker thread. */
 static void
 AddOutcome(Sender *s, Delivery *d, const char *error, int retry_after)
 {
 	Outcome    *o = PdAllocZero(sizeof(Outcome));
 
+	o->delivery_id = d->delivery_id;
 	o->office_id = d->office_id;
 	o->message_id = d->message_id;
 	o->attempt = d->attempt;
@@ -381,16 +428,23 @@ AddOutcome(Sender *s, Delivery *d, const char *error, int retry_after)
 	if (error == NULL)
 	{
 		o->provider_id = PdStrdup(d->provider_id[0] != '\0' ? d->provider_id : NULL);
-		o->next = s->acks;
-		s->acks = o;
 		MetricInc(d->is_reply ? m_sent_reply : m_sent_template);
 	}
 	else
-	{
 		o->error = PdStrdup(error);
-		o->next = s->fails;
-		s->fails = o;
+	pthread_mutex_lock(&s->lock);
+	if (error == NULL)
+	{
+		o->next = s->acks_in;
+		s->acks_in = o;
 	}
+	else
+	{
+		o->next = s->fails_in;
+		s->fails_in = o;
+	}
+	pthread_cond_signal(&s->outcome);
+	pthread_mutex_unlock(&s->lock);
 	DeliveryFree(d);
 	__atomic_fetch_sub(&s->held, 1, __ATOMIC_RELAXED);
 }
@@ -436,45 +490,74 @@ ReadHeader(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* StartTransfer sends the next part of a delivery. */
+/*
+ * RequestSetup builds the URL and the headers of Graph API requests from
+ * the current configuration, once per configuration (a reload may change
+ * the token).  The sender holds the configuration they were built from.
+ */
 static void
-StartTransfer(Sender *s, Delivery *d, const Config *config)
+RequestSetup(Sender *s)
 {
-	Transfer   *t = PdAllocZero(sizeof(Transfer));
-	char		url[1024];
 	StrBuf		auth;
 	size_t		token_len = 0;
-	const char *token = ConfigGetSecret(config, "access_token_file", &token_len);
+	Config	   *config = ConfigAcquire();
+	const char *token;
+
+	if (s->request_config == config)
+	{
+		ConfigRelease(config);
+		return;
+	}
+	ConfigRelease(s->request_config);
+	token = ConfigGetSecret(config, "access_token_file", &token_len);
+	if (s->headers != NULL)
+	{
+		s->old_headers = PdRealloc(s->old_headers, sizeof(struct curl_slist *) * (s->nold_headers + 1));
+		s->old_headers[s->nold_headers++] = s->headers;
+	}
+	snprintf(s->url, sizeof(s->url), "%s/%s/%s/messages", ConfigGetString(config, "graph_base"),
+			 ConfigGetString(config, "graph_version"), ConfigGetString(config, "phone_number_id"));
+	StrBufInit(&auth);
+	StrBufAppendStr(&auth, "Authorization: Bearer ");
+	StrBufAppend(&auth, token != NULL ? token : "", token_len);
+	s->headers = curl_slist_append(NULL, auth.data);
+	memset(auth.data, 0, auth.len);
+	StrBufFree(&auth);
+	s->headers = curl_slist_append(s->headers, "Content-Type: application/json");
+	s->headers = curl_slist_append(s->headers, "Expect:");
+	s->request_config = config;
+}
+
+/* StartTransfer sends the next part of a delivery. */
+static void
+StartTransfer(Sender *s, Delivery *d)
+{
+	Transfer   *t = PdAllocZero(sizeof(Transfer));
 
 	t->delivery = d;
 	t->retry_after = -1;
 	t->started_ms = NowMs();
 	StrBufInit(&t->response);
-	snprintf(url, sizeof(url), "%s/%s/%s/messages", ConfigGetString(config, "graph_base"),
-			 ConfigGetString(config, "graph_version"), ConfigGetString(config, "phone_number_id"));
-	StrBufInit(&auth);
-	StrBufAppendStr(&auth, "Authorization: Bearer ");
-	StrBufAppend(&auth, token != NULL ? token : "", token_len);
-	t->headers = curl_slist_append(t->headers, auth.data);
-	memset(auth.data, 0, auth.len);
-	StrBufFree(&auth);
-	t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
-	t->headers = curl_slist_append(t->headers, "Expect:");
-
-	t->easy = curl_easy_init();
-	curl_easy_setopt(t->easy, CURLOPT_URL, url);
-	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (s->nidle_easy > 0)
+		t->easy = s->idle_easy[--s->nidle_easy];
+	else
+	{
+		/* options that never change are set once per handle */
+		t->easy = curl_easy_init();
+		curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, WriteBody);
+		curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, ReadHeader);
+		curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long) s->options.graph_timeout_ms);
+		curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
+						 (long) (s->options.graph_timeout_ms < 5000 ? s->options.graph_timeout_ms : 5000));
+		curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "passport-whatsapp/0.2");
+	}
+	curl_easy_setopt(t->easy, CURLOPT_URL, s->url);
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, s->headers);
 	curl_easy_setopt(t->easy, CURLOPT_COPYPOSTFIELDS, d->msg.parts[d->part]);
-	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
-	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, WriteBody);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, ReadHeader);
 	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t);
-	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long) s->options.graph_timeout_ms);
-	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
-					 (long) (s->options.graph_timeout_ms < 5000 ? s->options.graph_timeout_ms : 5000));
-	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "passport-whatsapp/0.2");
 	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
 	curl_multi_add_handle(s->multi, t->easy);
 	t->next = s->transfers;
@@ -497,8 +580,10 @@ TransferFree(Sender *s, Transfer *t)
 		}
 	}
 	curl_multi_remove_handle(s->multi, t->easy);
-	curl_easy_cleanup(t->easy);
-	curl_slist_free_all(t->headers);
+	if (s->nidle_easy < s->options.concurrency)
+		s->idle_easy[s->nidle_easy++] = t->easy;
+	else
+		curl_easy_cleanup(t->easy);
 	StrBufFree(&t->response);
 	free(t);
 	s->inflight--;
@@ -591,100 +676,158 @@ ArrayAppend(StrBuf *buf, const char *value, bool quote)
 	StrBufAppendChar(buf, '"');
 }
 
-/* FlushAcks acknowledges every sent message in one statement. */
+/* Append moves a list of outcomes to the end of another. */
 static void
-FlushAcks(Sender *s)
+Append(Outcome **to, Outcome *list)
 {
-	StrBuf		offices,
-				messages,
-				attempts,
-				providers;
+	while (*to != NULL)
+		to = &(*to)->next;
+	*to = list;
+}
+
+/* OutcomeRefused logs an outcome the database would not take. */
+static void
+OutcomeRefused(const Outcome *o, const DbError *error, const char *what)
+{
+	if (strcmp(error->sqlstate, "PP030") == 0)
+		MetricInc(m_taken_over);
+	if (o->delivery_id != 0)
+		LogWarning("%s of reply %lld refused (SQLSTATE %s): %s", what, (long long) o->delivery_id,
+				   error->sqlstate, error->message);
+	else
+		LogWarning("%s of outbox message %lld refused (SQLSTATE %s): %s", what,
+				   (long long) o->message_id, error->sqlstate, error->message);
+}
+
+/*
+ * FlushAckList acknowledges the outcomes of one kind (replies on their way,
+ * or outbox messages) in one statement; when the database refuses the
+ * batch, one by one.  Returns false when the database is away.
+ */
+static bool
+FlushAckList(Sender *s, Outcome **list, bool replies)
+{
+	StrBuf		arrays[4];
 	const char *values[4];
 	DbError		error;
 	PGresult   *res;
 	Outcome    *o;
 	char		num[32];
+	int			i;
 
-	if (s->acks == NULL || NowMs() < s->db_retry_ms)
-		return;
-	StrBufInit(&offices);
-	StrBufInit(&messages);
-	StrBufInit(&attempts);
-	StrBufInit(&providers);
-	StrBufAppendChar(&offices, '{');
-	StrBufAppendChar(&messages, '{');
-	StrBufAppendChar(&attempts, '{');
-	StrBufAppendChar(&providers, '{');
-	for (o = s->acks; o != NULL; o = o->next)
+	if (*list == NULL)
+		return true;
+	for (i = 0; i < 4; i++)
 	{
-		snprintf(num, sizeof(num), "%lld", (long long) o->office_id);
-		ArrayAppend(&offices, num, false);
-		snprintf(num, sizeof(num), "%lld", (long long) o->message_id);
-		ArrayAppend(&messages, num, false);
-		snprintf(num, sizeof(num), "%d", o->attempt);
-		ArrayAppend(&attempts, num, false);
-		ArrayAppend(&providers, o->provider_id, true);
+		StrBufInit(&arrays[i]);
+		StrBufAppendChar(&arrays[i], '{');
 	}
-	StrBufAppendChar(&offices, '}');
-	StrBufAppendChar(&messages, '}');
-	StrBufAppendChar(&attempts, '}');
-	StrBufAppendChar(&providers, '}');
-	values[0] = offices.data;
-	values[1] = messages.data;
-	values[2] = attempts.data;
-	values[3] = providers.data;
-	res = DbConnExec(s->db, STMT_ACK_BATCH, values, &error);
+	for (o = *list; o != NULL; o = o->next)
+	{
+		if (replies)
+		{
+			snprintf(num, sizeof(num), "%lld", (long long) o->delivery_id);
+			ArrayAppend(&arrays[0], num, false);
+			continue;
+		}
+		snprintf(num, sizeof(num), "%lld", (long long) o->office_id);
+		ArrayAppend(&arrays[0], num, false);
+		snprintf(num, sizeof(num), "%lld", (long long) o->message_id);
+		ArrayAppend(&arrays[1], num, false);
+		snprintf(num, sizeof(num), "%d", o->attempt);
+		ArrayAppend(&arrays[2], num, false);
+		ArrayAppend(&arrays[3], o->provider_id, true);
+	}
+	for (i = 0; i < 4; i++)
+	{
+		StrBufAppendChar(&arrays[i], '}');
+		values[i] = arrays[i].data;
+	}
+	res = DbConnExec(s->acker_db, replies ? STMT_REPLIES_SENT : STMT_ACK_BATCH, values, &error);
 	MetricInc(m_acks);
-	StrBufFree(&offices);
-	StrBufFree(&messages);
-	StrBufFree(&attempts);
-	StrBufFree(&providers);
+	for (i = 0; i < 4; i++)
+		StrBufFree(&arrays[i]);
 	if (res != NULL)
 	{
 		PQclear(res);
-		while ((o = s->acks) != NULL)
+		while ((o = *list) != NULL)
 		{
-			s->acks = o->next;
+			*list = o->next;
 			OutcomeFree(o);
 		}
-		return;
+		return true;
 	}
 	if (error.kind == DB_UNAVAILABLE)
-	{
-		s->db_retry_ms = NowMs() + DB_RETRY_MS;
-		return;
-	}
-	/* one of them is no longer ours (PP030): acknowledge one by one */
-	while ((o = s->acks) != NULL)
+		return false;
+
+	/* one of them is no longer ours (PP030): one by one */
+	while ((o = *list) != NULL)
 	{
 		char		office[32],
 					message[32],
-					attempt[32];
+					attempt[32],
+					ids[40];
 
-		snprintf(office, sizeof(office), "%lld", (long long) o->office_id);
-		snprintf(message, sizeof(message), "%lld", (long long) o->message_id);
-		snprintf(attempt, sizeof(attempt), "%d", o->attempt);
-		values[0] = office;
-		values[1] = message;
-		values[2] = attempt;
-		values[3] = o->provider_id;
-		res = DbConnExec(s->db, STMT_ACK_ONE, values, &error);
+		if (replies)
+		{
+			snprintf(ids, sizeof(ids), "{%lld}", (long long) o->delivery_id);
+			values[0] = ids;
+			res = DbConnExec(s->acker_db, STMT_REPLIES_SENT, values, &error);
+		}
+		else
+		{
+			snprintf(office, sizeof(office), "%lld", (long long) o->office_id);
+			snprintf(message, sizeof(message), "%lld", (long long) o->message_id);
+			snprintf(attempt, sizeof(attempt), "%d", o->attempt);
+			values[0] = office;
+			values[1] = message;
+			values[2] = attempt;
+			values[3] = o->provider_id;
+			res = DbConnExec(s->acker_db, STMT_ACK_ONE, values, &error);
+		}
 		if (res == NULL && error.kind == DB_UNAVAILABLE)
-		{
-			s->db_retry_ms = NowMs() + DB_RETRY_MS;
-			return;
-		}
+			return false;
 		if (res == NULL)
-		{
-			if (strcmp(error.sqlstate, "PP030") == 0)
-				MetricInc(m_taken_over);
-			LogWarning("acknowledgement of outbox message %lld refused (SQLSTATE %s): %s",
-					   (long long) o->message_id, error.sqlstate, error.message);
-		}
+			OutcomeRefused(o, &error, "acknowledgement");
 		PQclear(res);
-		s->acks = o->next;
+		*list = o->next;
 		OutcomeFree(o);
 	}
+	return true;
+}
+
+/* FlushAcks acknowledges every sent reply and message, a statement each kind. */
+static void
+FlushAcks(Sender *s)
+{
+	Outcome    *replies = NULL;
+	Outcome    *messages = NULL;
+	Outcome    *o;
+	bool		ok;
+
+	if (s->acks == NULL || NowMs() < s->acker_retry_ms)
+		return;
+	while ((o = s->acks) != NULL)
+	{
+		s->acks = o->next;
+		if (o->delivery_id != 0)
+		{
+			o->next = replies;
+			replies = o;
+		}
+		else
+		{
+			o->next = messages;
+			messages = o;
+		}
+	}
+	ok = FlushAckList(s, &replies, true);
+	ok = FlushAckList(s, &messages, false) && ok;
+	if (!ok)
+		s->acker_retry_ms = NowMs() + DB_RETRY_MS;
+	/* what could not be written waits for the next turn */
+	Append(&s->acks, replies);
+	Append(&s->acks, messages);
 }
 
 /* FlushFails reports every failed send. */
@@ -693,7 +836,7 @@ FlushFails(Sender *s)
 {
 	Outcome    *o;
 
-	while ((o = s->fails) != NULL && NowMs() >= s->db_retry_ms)
+	while ((o = s->fails) != NULL && NowMs() >= s->acker_retry_ms)
 	{
 		char		office[32],
 					message[32],
@@ -703,28 +846,34 @@ FlushFails(Sender *s)
 		DbError		error;
 		PGresult   *res;
 
-		snprintf(office, sizeof(office), "%lld", (long long) o->office_id);
-		snprintf(message, sizeof(message), "%lld", (long long) o->message_id);
-		snprintf(attempt, sizeof(attempt), "%d", o->attempt);
 		snprintf(wait, sizeof(wait), "%d seconds", o->retry_after);
-		values[0] = office;
-		values[1] = message;
-		values[2] = attempt;
-		values[3] = o->error;
-		values[4] = o->retry_after >= 0 ? wait : NULL;
-		res = DbConnExec(s->db, STMT_FAIL, values, &error);
+		if (o->delivery_id != 0)
+		{
+			snprintf(message, sizeof(message), "%lld", (long long) o->delivery_id);
+			values[0] = message;
+			values[1] = o->error;
+			values[2] = o->retry_after >= 0 ? wait : NULL;
+			res = DbConnExec(s->acker_db, STMT_REPLY_FAILED, values, &error);
+		}
+		else
+		{
+			snprintf(office, sizeof(office), "%lld", (long long) o->office_id);
+			snprintf(message, sizeof(message), "%lld", (long long) o->message_id);
+			snprintf(attempt, sizeof(attempt), "%d", o->attempt);
+			values[0] = office;
+			values[1] = message;
+			values[2] = attempt;
+			values[3] = o->error;
+			values[4] = o->retry_after >= 0 ? wait : NULL;
+			res = DbConnExec(s->acker_db, STMT_FAIL, values, &error);
+		}
 		if (res == NULL && error.kind == DB_UNAVAILABLE)
 		{
-			s->db_retry_ms = NowMs() + DB_RETRY_MS;
+			s->acker_retry_ms = NowMs() + DB_RETRY_MS;
 			return;
 		}
 		if (res == NULL)
-		{
-			if (strcmp(error.sqlstate, "PP030") == 0)
-				MetricInc(m_taken_over);
-			LogWarning("failure of outbox message %lld not recorded (SQLSTATE %s): %s",
-					   (long long) o->message_id, error.sqlstate, error.message);
-		}
+			OutcomeRefused(o, &error, "failure");
 		else
 		{
 			const char *status = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
@@ -732,9 +881,10 @@ FlushFails(Sender *s)
 			if (strcmp(status, "dead") == 0)
 			{
 				MetricInc(m_dead);
-				LogWarning("outbox message %lld of office %lld is dead after %d attempts: %s",
-						   (long long) o->message_id, (long long) o->office_id, o->attempt, o->error);
+				LogWarning("a message is dead after its last attempt: %s", o->error);
 			}
+			else if (o->delivery_id != 0)
+				LogInfo("reply %lld not sent (%s); the outbox retries it", (long long) o->delivery_id, o->error);
 			else
 				LogInfo("outbox message %lld of office %lld not sent (%s); the database retries it",
 						(long long) o->message_id, (long long) o->office_id, o->error);
@@ -752,24 +902,13 @@ FlushUndelivered(Sender *s)
 	Undelivered **p;
 	int64_t		now = NowMs();
 
-	pthread_mutex_lock(&s->lock);
-	while (s->undelivered_in != NULL)
-	{
-		Undelivered *u = s->undelivered_in;
-
-		s->undelivered_in = u->next;
-		u->next = s->undelivered;
-		s->undelivered = u;
-	}
-	pthread_mutex_unlock(&s->lock);
-
 	p = &s->undelivered;
 	while (*p != NULL)
 	{
 		Undelivered *u = *p;
 		bool		done = false;
 
-		if (now >= u->next_ms && now >= s->db_retry_ms)
+		if (now >= u->next_ms && now >= s->acker_retry_ms)
 		{
 			const char *values[3];
 			DbError		error;
@@ -778,14 +917,14 @@ FlushUndelivered(Sender *s)
 			values[0] = s->channel;
 			values[1] = u->provider_id;
 			values[2] = u->error;
-			res = DbConnExec(s->db, STMT_UNDELIVERED, values, &error);
+			res = DbConnExec(s->acker_db, STMT_UNDELIVERED, values, &error);
 			if (res != NULL && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0)
 			{
 				MetricInc(m_undelivered);
 				done = true;
 			}
 			else if (res == NULL && error.kind == DB_UNAVAILABLE)
-				s->db_retry_ms = now + DB_RETRY_MS;
+				s->acker_retry_ms = now + DB_RETRY_MS;
 			PQclear(res);
 			u->next_ms = now + UNDELIVERED_RETRY_MS;
 			if (!done && now >= u->give_up_ms)
@@ -938,6 +1077,67 @@ Claim(Sender *s, int room)
 	s->next_claim_ms = NowMs() + (n >= atoi(batch) ? 0 : s->options.poll_interval_ms);
 }
 
+/*
+ * AckerMain writes outcomes to the database on a thread of its own, so
+ * that sending never waits for a commit: whatever completes while one
+ * acknowledgement commits goes into the next one.
+ */
+static void *
+AckerMain(void *arg)
+{
+	Sender	   *s = arg;
+
+	for (;;)
+	{
+		bool		done;
+		int64_t		now = NowMs();
+
+		pthread_mutex_lock(&s->lock);
+		if (s->acks_in == NULL && s->fails_in == NULL && s->undelivered_in == NULL &&
+			!s->sender_done)
+		{
+			struct timespec ts;
+			int64_t		wait = 500;
+
+			if ((s->acks != NULL || s->fails != NULL) && s->acker_retry_ms > now)
+				wait = s->acker_retry_ms - now < 500 ? s->acker_retry_ms - now : 500;
+			else if (s->acks != NULL || s->fails != NULL)
+				wait = 0;
+			if (wait > 0)
+			{
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_nsec += wait * 1000000L;
+				ts.tv_sec += ts.tv_nsec / 1000000000L;
+				ts.tv_nsec %= 1000000000L;
+				pthread_cond_timedwait(&s->outcome, &s->lock, &ts);
+			}
+		}
+		Append(&s->acks, s->acks_in);
+		s->acks_in = NULL;
+		Append(&s->fails, s->fails_in);
+		s->fails_in = NULL;
+		while (s->undelivered_in != NULL)
+		{
+			Undelivered *u = s->undelivered_in;
+
+			s->undelivered_in = u->next;
+			u->next = s->undelivered;
+			s->undelivered = u;
+		}
+		done = s->sender_done;
+		pthread_mutex_unlock(&s->lock);
+
+		if (done && ((s->acks == NULL && s->fails == NULL) || NowMs() >= s->stop_deadline_ms))
+			break;
+		if (done && NowMs() < s->acker_retry_ms)
+			SleepMs((int) (s->acker_retry_ms - NowMs()), NULL);
+		FlushAcks(s);
+		FlushFails(s);
+		FlushUndelivered(s);
+	}
+	return NULL;
+}
+
 /* SenderMain is the sender thread's loop. */
 static void *
 SenderMain(void *arg)
@@ -966,11 +1166,12 @@ SenderMain(void *arg)
 		s->incoming_tail = NULL;
 		pthread_mutex_unlock(&s->lock);
 
-		if (stopping && (now >= s->stop_deadline_ms ||
-						 (s->queue == NULL && s->inflight == 0 && s->acks == NULL && s->fails == NULL)))
+		if (stopping && (now >= s->stop_deadline_ms || (s->queue == NULL && s->inflight == 0)))
 			break;
 
 		/* send, unless the Graph API asked to wait: then give the claims back */
+		if (s->queue != NULL && s->inflight < s->options.concurrency)
+			RequestSetup(s);
 		while (s->queue != NULL && s->inflight < s->options.concurrency)
 		{
 			Delivery   *d = Dequeue(s);
@@ -990,12 +1191,7 @@ SenderMain(void *arg)
 				AddOutcome(s, d, "not sent: the Graph API asked to wait (429)", wait);
 			}
 			else
-			{
-				Config	   *config = ConfigAcquire();
-
-				StartTransfer(s, d, config);
-				ConfigRelease(config);
-			}
+				StartTransfer(s, d);
 		}
 
 		curl_multi_perform(s->multi, &running);
@@ -1008,10 +1204,6 @@ SenderMain(void *arg)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
 			Finish(s, t, msg->data.result);
 		}
-
-		FlushAcks(s);
-		FlushFails(s);
-		FlushUndelivered(s);
 
 		/* claim due messages when woken, and every poll interval */
 		now = NowMs();
@@ -1038,12 +1230,20 @@ SenderMain(void *arg)
 			timeout = (int) (s->next_claim_ms - now);
 		if (s->throttle_until_ms > now && s->throttle_until_ms - now < timeout)
 			timeout = (int) (s->throttle_until_ms - now);
-		if ((s->acks != NULL || s->fails != NULL) && s->db_retry_ms - now < timeout)
-			timeout = (int) (s->db_retry_ms - now);
-		if (s->undelivered != NULL && timeout > 500)
-			timeout = 500;
 		if (timeout > 0)
-			curl_multi_poll(s->multi, NULL, 0, timeout, NULL);
+		{
+			bool		idle;
+
+			pthread_mutex_lock(&s->lock);
+			idle = s->incoming == NULL;
+			s->sender_sleeping = idle;
+			pthread_mutex_unlock(&s->lock);
+			if (idle)
+				curl_multi_poll(s->multi, NULL, 0, timeout, NULL);
+			pthread_mutex_lock(&s->lock);
+			s->sender_sleeping = false;
+			pthread_mutex_unlock(&s->lock);
+		}
 	}
 	return NULL;
 }
@@ -1052,9 +1252,10 @@ SenderMain(void *arg)
 void
 SenderStart(Sender *s)
 {
-	if (pthread_create(&s->thread, NULL, SenderMain, s) != 0)
+	if (pthread_create(&s->thread, NULL, SenderMain, s) != 0 ||
+		pthread_create(&s->acker, NULL, AckerMain, s) != 0)
 	{
-		LogError("could not start the sender thread");
+		LogError("could not start the sender threads");
 		abort();
 	}
 }
@@ -1072,10 +1273,22 @@ SenderStop(Sender *s, int timeout_ms)
 	s->stopping = true;
 	curl_multi_wakeup(s->multi);
 	pthread_join(s->thread, NULL);
+	pthread_mutex_lock(&s->lock);
+	s->sender_done = true;
+	pthread_cond_signal(&s->outcome);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->acker, NULL);
 
 	left = s->queued + s->inflight;
-	if (left > 0 || s->acks != NULL)
-		LogWarning("stopped with %d messages unsent or unacknowledged; they are sent again after their lease", left);
+	{
+		int			unacked = 0;
+
+		for (o = s->acks; o != NULL; o = o->next)
+			unacked++;
+		if (left > 0 || unacked > 0)
+			LogWarning("stopped with %d messages unsent and %d unacknowledged; they are sent again after their lease",
+					   left, unacked);
+	}
 	while ((d = Dequeue(s)) != NULL)
 		DeliveryFree(d);
 	while ((o = s->acks) != NULL)
@@ -1102,8 +1315,18 @@ SenderStop(Sender *s, int timeout_ms)
 		DeliveryFree(t->delivery);
 		TransferFree(s, t);
 	}
+	while (s->nidle_easy > 0)
+		curl_easy_cleanup(s->idle_easy[--s->nidle_easy]);
+	free(s->idle_easy);
+	curl_slist_free_all(s->headers);
+	while (s->nold_headers > 0)
+		curl_slist_free_all(s->old_headers[--s->nold_headers]);
+	free(s->old_headers);
+	ConfigRelease(s->request_config);
 	curl_multi_cleanup(s->multi);
 	DbConnDestroy(s->db);
+	DbConnDestroy(s->acker_db);
+	pthread_cond_destroy(&s->outcome);
 	free(s->conninfo);
 	free(s->channel);
 	free(s->worker);

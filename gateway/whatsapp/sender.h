@@ -6,16 +6,18 @@
  *	  database how it went.
  *
  * Work comes from two places: replies handed over by the webhook handlers
- * (already in the outbox, claimed by this login when the inbound message
- * was committed) and claims of due messages (claim_whatsapp_messages), made
- * when a notification on passport_outbox wakes the sender, after every
- * reconnection, and every poll interval (retries come due that way).  Each
- * message is sent with libcurl's multi interface (many in flight); 2xx
- * answers are acknowledged in batches with the provider's message ids
- * (ack_messages), failures are reported one by one (fail_message), with
- * Retry-After on 429, after which the sender also pauses.  Acknowledgements
+ * (with a delivery the database recorded for this login when the inbound
+ * message was committed) and claims of due outbox messages
+ * (claim_whatsapp_messages), made when a notification on passport_outbox
+ * wakes the sender, after every reconnection, and every poll interval
+ * (retries come due that way).  Each message is sent with libcurl's multi
+ * interface (many in flight) by the sender thread; a second thread writes
+ * the outcomes: 2xx answers in batches (replies_sent, ack_messages with the
+ * provider's message ids), failures one by one (reply_failed, fail_message),
+ * with Retry-After on 429, after which the sender also pauses.  Outcomes
  * that cannot reach the database wait in memory and are retried; if the
- * process dies, the claims run out and the messages are sent again.
+ * process dies, leases run out and the database has the messages sent
+ * again.
  *
  *-------------------------------------------------------------------------
  */
@@ -42,9 +44,7 @@ typedef struct Sender Sender;
 /* A reply to send, as receive_whatsapp_message returned it. */
 typedef struct SenderReply
 {
-	int64_t		office_id;
-	int64_t		message_id;
-	int			attempt;
+	int64_t		delivery_id;
 	const char *recipient;
 	const char *reply;
 	char	  **choices;

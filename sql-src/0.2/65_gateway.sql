@@ -90,13 +90,19 @@ INSERT INTO passport.whatsapp_text (key, language, builtin, body) VALUES
 
 CREATE FUNCTION passport.whatsapp_say(key text, language text)
   RETURNS text
-  LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+  LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT t.body FROM passport.whatsapp_text t
+DECLARE
+  body text;
+BEGIN
+  -- plpgsql keeps the plan of this lookup across calls
+  SELECT t.body INTO body FROM passport.whatsapp_text t
    WHERE t.key = whatsapp_say.key AND t.language IN (whatsapp_say.language, 'id')
    ORDER BY t.language = whatsapp_say.language DESC, t.builtin
-   LIMIT 1
+   LIMIT 1;
+  RETURN body;
+END;
 $$;
 COMMENT ON FUNCTION passport.whatsapp_say(text, text) IS
   'A text of the WhatsApp channel in a language (Indonesian when missing), the administrator''s row before the builtin one.';
@@ -104,21 +110,243 @@ REVOKE ALL ON FUNCTION passport.whatsapp_say(text, text) FROM PUBLIC;
 
 CREATE FUNCTION passport.choice_labels(reply text, choices text[])
   RETURNS text[]
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
-  SELECT pg_catalog.array_agg(coalesce(
-           (SELECT pg_catalog.btrim(m[1])
-              FROM pg_catalog.regexp_split_to_table(coalesce(reply, ''), E'\n') WITH ORDINALITY AS l(line, n),
-                   LATERAL pg_catalog.regexp_match(l.line,
-                     '^\s*' || pg_catalog.regexp_replace(u.c, '([^A-Za-z0-9])', '\\\1', 'g') || '[ .):-]+(\S.*)$') AS m
-             WHERE m IS NOT NULL ORDER BY l.n LIMIT 1),
-           u.c) ORDER BY u.i)
-    FROM pg_catalog.unnest(choices) WITH ORDINALITY AS u(c, i)
+DECLARE
+  labels text[] := choices;
+  found boolean[];
+  line text;
+  token text;
+  i integer;
+BEGIN
+  IF choices IS NULL OR pg_catalog.cardinality(choices) = 0 THEN
+    RETURN choices;
+  END IF;
+  found := pg_catalog.array_fill(false, ARRAY[pg_catalog.cardinality(choices)]);
+  -- one pass over the lines: "<choice><space . ) : or -><label>"
+  FOREACH line IN ARRAY pg_catalog.string_to_array(coalesce(reply, ''), E'\n') LOOP
+    line := pg_catalog.ltrim(line);
+    token := pg_catalog.split_part(line, ' ', 1);
+    i := pg_catalog.array_position(choices, pg_catalog.rtrim(token, '.):-'));
+    IF i IS NULL OR found[i] THEN
+      CONTINUE;
+    END IF;
+    line := pg_catalog.btrim(pg_catalog.ltrim(pg_catalog.substr(line, pg_catalog.length(pg_catalog.rtrim(token, '.):-')) + 1), ' .):-'));
+    IF line <> '' THEN
+      labels[i] := line;
+      found[i] := true;
+    END IF;
+  END LOOP;
+  RETURN labels;
+END;
 $$;
 COMMENT ON FUNCTION passport.choice_labels(text, text[]) IS
   'What each choice of a reply means: the rest of the reply''s first line that starts with the choice ("1 Reservasi antrean paspor" gives "Reservasi antrean paspor"), else the choice itself. Channels with buttons or lists show it.';
 REVOKE ALL ON FUNCTION passport.choice_labels(text, text[]) FROM PUBLIC;
+
+-- Replies on their way. The reply itself is stored with the inbound
+-- message (passport.inbound_message); a row here says that the login which
+-- received the message is sending it now, until its lease. Sent replies are
+-- deleted (replies_sent, in batches); a reply whose first send fails, or
+-- whose lease runs out because its gateway died, becomes an outbox message
+-- (office 0: no office) and is retried, or dies, like every other one. The
+-- table holds only what is in flight, a few rows.
+CREATE SEQUENCE passport.reply_delivery_id_seq AS bigint;
+COMMENT ON SEQUENCE passport.reply_delivery_id_seq IS 'Numbers replies on their way.';
+REVOKE ALL ON SEQUENCE passport.reply_delivery_id_seq FROM PUBLIC;
+CREATE TABLE passport.reply_delivery (
+  delivery_id  bigint      NOT NULL DEFAULT pg_catalog.nextval('passport.reply_delivery_id_seq'),
+  channel      text        NOT NULL,
+  message_id   text        NOT NULL,
+  recipient    text        NOT NULL,
+  lease_until  timestamptz NOT NULL,
+  claimed_by   text,
+  claimed_role name        NOT NULL,
+  CONSTRAINT reply_delivery_pkey PRIMARY KEY (delivery_id)
+) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
+        autovacuum_vacuum_cost_delay = 0);
+COMMENT ON TABLE passport.reply_delivery IS
+  'Replies of the dialogue being sent by the login that received their message (reply text in inbound_message), until lease_until. Deleted when sent; moved to the outbox when the first send fails or the lease runs out. A queue table: vacuumed after every 1000 dead rows.';
+REVOKE ALL ON passport.reply_delivery FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('passport.reply_delivery', '');
+SELECT pg_catalog.pg_extension_config_dump('passport.reply_delivery_id_seq', '');
+
+-- One inbound WhatsApp message: the dialogue's reply, handed to the caller
+-- to send, with a delivery row in the same transaction, so that nothing is
+-- lost between the reply's commit and its delivery.
+CREATE FUNCTION passport.receive_whatsapp_message(sender text, message_id text, kind text, body text,
+                                                  worker text DEFAULT NULL,
+                                                  lease interval DEFAULT '2 minutes',
+                                                  OUT duplicate boolean, OUT delivery_id bigint,
+                                                  OUT recipient text, OUT reply text, OUT choices text[],
+                                                  OUT choice_labels text[], OUT choice_prompt text)
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t timestamptz := passport.now();
+  who text := left(btrim(coalesce(receive_whatsapp_message.sender, '')), 64);
+  msg text := left(btrim(coalesce(receive_whatsapp_message.message_id, '')), 200);
+  answer passport.bot_reply;
+  lang text;
+BEGIN
+  IF lease IS NULL OR lease < interval '1 second' OR lease > interval '1 day' THEN
+    RAISE EXCEPTION 'lease % is out of range', lease USING ERRCODE = '22023', DETAIL = 'A lease lasts 1 second to 1 day.';
+  END IF;
+  IF who = '' OR msg = '' THEN
+    RAISE EXCEPTION 'channel, sender and message_id are required'
+      USING ERRCODE = '22004', DETAIL = 'The adapter must pass the channel, the sender and the message id.';
+  END IF;
+  -- the sender as the dialogue knows it
+  IF who ~ '^[+0-9() .-]+$' THEN
+    BEGIN
+      who := passport.normalize_phone(who);
+    EXCEPTION WHEN OTHERS THEN
+      NULL;
+    END;
+  END IF;
+  duplicate := false;
+
+  IF kind IN ('reaction', 'system') THEN
+    -- a reaction to a message, or a notice about the account: no answer
+    RETURN;
+  ELSIF coalesce(kind, '') = 'text' THEN
+    answer := passport.handle_message('whatsapp', receive_whatsapp_message.sender, msg, body);
+  ELSE
+    -- what the bot cannot read gets the polite "please type", once per
+    -- message id, and leaves the dialogue where it was
+    lang := coalesce((SELECT c.language FROM passport.conversation c
+                       WHERE c.channel = 'whatsapp' AND c.sender = who), 'id');
+    answer := (passport.whatsapp_say('please_type', lang), NULL, false);
+    INSERT INTO passport.inbound_message AS m (channel, message_id, sender, received_at, reply, choices)
+    VALUES ('whatsapp', msg, who, t, answer.reply, NULL)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+      answer := (NULL, NULL, true);
+    END IF;
+  END IF;
+  IF answer.duplicate OR answer.reply IS NULL THEN
+    duplicate := true;
+    RETURN;
+  END IF;
+
+  INSERT INTO passport.reply_delivery AS d (channel, message_id, recipient, lease_until, claimed_by, claimed_role)
+  VALUES ('whatsapp', msg, who, t + lease, worker, passport.calling_role())
+  RETURNING d.delivery_id INTO delivery_id;
+  recipient := who;
+  reply := answer.reply;
+  IF answer.choices IS NOT NULL THEN
+    IF lang IS NULL THEN
+      lang := coalesce((SELECT c.language FROM passport.conversation c
+                         WHERE c.channel = 'whatsapp' AND c.sender = who), 'id');
+    END IF;
+    choices := answer.choices;
+    choice_labels := passport.choice_labels(answer.reply, answer.choices);
+    choice_prompt := passport.whatsapp_say('choose', lang);
+  END IF;
+END;
+$$;
+COMMENT ON FUNCTION passport.receive_whatsapp_message(text, text, text, text, text, interval) IS
+  'One inbound WhatsApp message (kind text: the text or the id of the chosen button or list row; reactions and system notices get no answer; any other kind, such as image, audio, location or sticker, gets the please_type text once): the dialogue''s reply for the caller to send now, with what its choices mean, and a delivery id held by the calling login for lease, to end with replies_sent or reply_failed. A redelivered message (same id) returns duplicate and nothing to send.';
+REVOKE ALL ON FUNCTION passport.receive_whatsapp_message(text, text, text, text, text, interval) FROM PUBLIC;
+
+-- A reply that has not gone out becomes an outbox message of office 0, due
+-- at once (its lease ran out: the gateway died) or after a backoff (its
+-- first send failed).
+CREATE FUNCTION passport.reply_to_outbox(d passport.reply_delivery, t timestamptz, status text,
+                                         attempts integer, available_at timestamptz, error text)
+  RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  m passport.inbound_message;
+  lang text;
+  new_id bigint;
+BEGIN
+  SELECT * INTO m FROM passport.inbound_message x
+   WHERE x.channel = d.channel AND x.message_id = d.message_id AND x.sender = d.recipient;
+  IF NOT FOUND OR m.reply IS NULL THEN
+    RETURN NULL;
+  END IF;
+  lang := coalesce((SELECT c.language FROM passport.conversation c
+                     WHERE c.channel = d.channel AND c.sender = d.recipient), 'id');
+  INSERT INTO passport.outbox AS o (office_id, channel, recipient, template, language, payload, status, attempts,
+                                    available_at, created_at, last_error)
+  VALUES (0, d.channel, d.recipient, 'reply', lang,
+          CASE WHEN reply_to_outbox.status = 'dead' THEN '{}'::jsonb
+               ELSE jsonb_build_object('reply', m.reply, 'choices', to_jsonb(m.choices)) END,
+          reply_to_outbox.status, reply_to_outbox.attempts, reply_to_outbox.available_at, t, left(error, 500))
+  RETURNING o.message_id INTO new_id;
+  RETURN new_id;
+END;
+$$;
+COMMENT ON FUNCTION passport.reply_to_outbox(passport.reply_delivery, timestamptz, text, integer, timestamptz, text) IS
+  'Writes a reply on its way to the outbox as a message of office 0 with the given status (its text and choices from inbound_message, none when dead; its language from the conversation). Used by reply_failed and claim_whatsapp_messages; granted to no role.';
+REVOKE ALL ON FUNCTION passport.reply_to_outbox(passport.reply_delivery, timestamptz, text, integer, timestamptz, text) FROM PUBLIC;
+
+CREATE FUNCTION passport.replies_sent(delivery_ids bigint[])
+  RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me name := passport.calling_role();
+  n integer;
+BEGIN
+  IF delivery_ids IS NULL THEN
+    RAISE EXCEPTION 'delivery ids are required' USING ERRCODE = '22004';
+  END IF;
+  DELETE FROM passport.reply_delivery d
+   WHERE d.delivery_id = ANY (replies_sent.delivery_ids) AND d.claimed_role = me;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF n < (SELECT count(DISTINCT u.id) FROM unnest(replies_sent.delivery_ids) AS u(id)) THEN
+    RAISE EXCEPTION 'a reply of the batch is not on its way from role "%"', me
+      USING ERRCODE = 'PP030',
+            DETAIL = 'Only the login that received a message ends its reply''s delivery, before its lease runs out; nothing was changed.',
+            HINT = 'A reply whose lease ran out is in the outbox: claim it with claim_whatsapp_messages.';
+  END IF;
+  RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION passport.replies_sent(bigint[]) IS
+  'Ends the delivery of replies the provider accepted (delivery ids from receive_whatsapp_message), in one statement. All or nothing: PP030 when one of them is not on its way from the calling login (unknown, already ended, or moved to the outbox after its lease). Returns how many ended.';
+REVOKE ALL ON FUNCTION passport.replies_sent(bigint[]) FROM PUBLIC;
+
+CREATE FUNCTION passport.reply_failed(delivery_id bigint, error text, retry_after interval DEFAULT NULL)
+  RETURNS text
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t timestamptz := passport.now();
+  me name := passport.calling_role();
+  max_attempts integer := pg_catalog.current_setting('passport.outbox_max_attempts')::integer;
+  d passport.reply_delivery;
+BEGIN
+  DELETE FROM passport.reply_delivery x
+   WHERE x.delivery_id = reply_failed.delivery_id AND x.claimed_role = me
+  RETURNING * INTO d;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'reply % is not on its way from role "%"', reply_failed.delivery_id, me
+      USING ERRCODE = 'PP030',
+            DETAIL = 'Only the login that received a message ends its reply''s delivery, before its lease runs out.',
+            HINT = 'A reply whose lease ran out is in the outbox: claim it with claim_whatsapp_messages.';
+  END IF;
+  IF retry_after IS NULL AND max_attempts <= 1 THEN
+    PERFORM passport.reply_to_outbox(d, t, 'dead', 1, t, error);
+    RETURN 'dead';
+  END IF;
+  PERFORM passport.reply_to_outbox(d, t, 'pending', CASE WHEN retry_after IS NULL THEN 1 ELSE 0 END,
+                                   t + CASE WHEN retry_after IS NULL THEN interval '60 seconds'
+                                            ELSE least(greatest(retry_after, interval '1 second'), interval '1 day') END,
+                                   error);
+  RETURN 'pending';
+END;
+$$;
+COMMENT ON FUNCTION passport.reply_failed(bigint, text, interval) IS
+  'The first send of a reply failed: it becomes an outbox message (office 0) due after the backoff of a first attempt (60 s), or after retry_after (the provider asked to wait; the attempt does not count), and is retried like every outbox message. Returns its status; PP030 when the reply is not on its way from the calling login.';
+REVOKE ALL ON FUNCTION passport.reply_failed(bigint, text, interval) FROM PUBLIC;
 
 -- Claims, in one place for every adapter: claim_messages (any channel,
 -- rendered text) and claim_whatsapp_messages (replies and WhatsApp
@@ -193,7 +421,16 @@ CREATE FUNCTION passport.claim_whatsapp_messages(batch integer DEFAULT 10, worke
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  t timestamptz := passport.now();
+  d passport.reply_delivery;
 BEGIN
+  -- replies whose gateway died before it could end their delivery
+  FOR d IN DELETE FROM passport.reply_delivery x
+            WHERE x.channel = claim_whatsapp_messages.channel AND x.lease_until <= t
+           RETURNING * LOOP
+    PERFORM passport.reply_to_outbox(d, t, 'pending', 1, t, 'lease expired without acknowledgement');
+  END LOOP;
   RETURN QUERY
   SELECT o.office_id, o.message_id, o.attempts, o.recipient, o.language,
          r.reply, r.choices,
@@ -218,101 +455,8 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION passport.claim_whatsapp_messages(integer, text, interval, text) IS
-  'Claims up to batch due WhatsApp messages for a lease, like claim_messages, in the form the gateway sends: a reply of the dialogue (reply, choices, what each choice means, the label of a list''s button), or a notification as its WhatsApp template (name, language code, body parameters from the payload; template_name is NULL when no template is mapped, and the gateway then fails the message).';
+  'Claims up to batch due WhatsApp messages for a lease, like claim_messages, in the form the gateway sends, after moving to the outbox the replies whose delivery lease ran out: a reply of the dialogue (reply, choices, what each choice means, the label of a list''s button), or a notification as its WhatsApp template (name, language code, body parameters from the payload; template_name is NULL when no template is mapped, and the gateway then fails the message).';
 REVOKE ALL ON FUNCTION passport.claim_whatsapp_messages(integer, text, interval, text) FROM PUBLIC;
-
--- One inbound WhatsApp message: the dialogue's reply, written to the
--- outbox in the same transaction and claimed at once by the caller, which
--- sends it and acknowledges it. If the caller dies before that, the claim
--- runs out and the reply is sent by the next claim: nothing is lost between
--- the reply's commit and its delivery.
-CREATE FUNCTION passport.receive_whatsapp_message(sender text, message_id text, kind text, body text,
-                                                  worker text DEFAULT NULL,
-                                                  lease interval DEFAULT '2 minutes')
-  RETURNS TABLE (duplicate boolean, office_id bigint, outbox_message_id bigint, attempt integer,
-                 recipient text, language text, reply text, choices text[], choice_labels text[],
-                 choice_prompt text)
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-  t timestamptz := passport.now();
-  me name := passport.calling_role();
-  who text := left(btrim(coalesce(receive_whatsapp_message.sender, '')), 64);
-  msg text := left(btrim(coalesce(receive_whatsapp_message.message_id, '')), 200);
-  answer passport.bot_reply;
-  lang text;
-  new_id bigint;
-BEGIN
-  IF lease IS NULL OR lease < interval '1 second' OR lease > interval '1 day' THEN
-    RAISE EXCEPTION 'lease % is out of range', lease USING ERRCODE = '22023', DETAIL = 'A lease lasts 1 second to 1 day.';
-  END IF;
-  IF who = '' OR msg = '' THEN
-    RAISE EXCEPTION 'channel, sender and message_id are required'
-      USING ERRCODE = '22004', DETAIL = 'The adapter must pass the channel, the sender and the message id.';
-  END IF;
-  IF who ~ '^[+0-9() .-]+$' THEN
-    BEGIN
-      who := passport.normalize_phone(who);
-    EXCEPTION WHEN OTHERS THEN
-      NULL;
-    END;
-  END IF;
-
-  IF kind IN ('reaction', 'system') THEN
-    -- a reaction to a message, or a notice about the account: no answer
-    RETURN QUERY SELECT false, NULL::bigint, NULL::bigint, NULL::integer, NULL::text, NULL::text,
-                        NULL::text, NULL::text[], NULL::text[], NULL::text;
-    RETURN;
-  ELSIF coalesce(kind, '') = 'text' THEN
-    answer := passport.handle_message('whatsapp', receive_whatsapp_message.sender, msg, body);
-  ELSE
-    -- what the bot cannot read gets the polite "please type", once per
-    -- message id, and leaves the dialogue where it was
-    lang := coalesce((SELECT c.language FROM passport.conversation c
-                       WHERE c.channel = 'whatsapp' AND c.sender = who), 'id');
-    answer := (passport.whatsapp_say('please_type', lang), NULL, false);
-    INSERT INTO passport.inbound_message AS m (channel, message_id, sender, received_at, reply, choices)
-    VALUES ('whatsapp', msg, who, t, answer.reply, NULL)
-    ON CONFLICT DO NOTHING;
-    IF NOT FOUND THEN
-      answer := (NULL, NULL, true);
-    END IF;
-  END IF;
-
-  IF answer.duplicate OR answer.reply IS NULL THEN
-    RETURN QUERY SELECT true, NULL::bigint, NULL::bigint, NULL::integer, NULL::text, NULL::text,
-                        NULL::text, NULL::text[], NULL::text[], NULL::text;
-    RETURN;
-  END IF;
-  IF lang IS NULL THEN
-    lang := coalesce((SELECT c.language FROM passport.conversation c
-                       WHERE c.channel = 'whatsapp' AND c.sender = who), 'id');
-  END IF;
-
-  -- the reply, claimed by the caller for its lease (office 0: no office)
-  INSERT INTO passport.outbox AS o (office_id, channel, recipient, template, language, payload, dedupe_key,
-                                    status, attempts, available_at, lease_until, claimed_by, claimed_role,
-                                    created_at)
-  VALUES (0, 'whatsapp', who, 'reply', lang,
-          jsonb_build_object('reply', answer.reply, 'choices', to_jsonb(answer.choices)),
-          'reply:' || msg, 'claimed', 1, t + lease + interval '30 seconds', t + lease, worker, me, t)
-  ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-  RETURNING o.message_id INTO new_id;
-  IF new_id IS NULL THEN
-    RETURN QUERY SELECT true, NULL::bigint, NULL::bigint, NULL::integer, NULL::text, NULL::text,
-                        NULL::text, NULL::text[], NULL::text[], NULL::text;
-    RETURN;
-  END IF;
-  RETURN QUERY SELECT false, 0::bigint, new_id, 1, who, lang, answer.reply, answer.choices,
-                      CASE WHEN answer.choices IS NOT NULL THEN passport.choice_labels(answer.reply, answer.choices) END,
-                      CASE WHEN answer.choices IS NOT NULL THEN passport.whatsapp_say('choose', lang) END;
-END;
-$$;
-COMMENT ON FUNCTION passport.receive_whatsapp_message(text, text, text, text, text, interval) IS
-  'One inbound WhatsApp message (kind text: the text or the id of the chosen button or list row; reactions and system notices get no answer; any other kind, such as image, audio, location or sticker, gets the please_type text once): the dialogue''s reply, written to the outbox as a reply of office 0 and claimed by the caller for lease, who sends it and acknowledges it. A redelivered message (same id) returns duplicate and nothing to send.';
-REVOKE ALL ON FUNCTION passport.receive_whatsapp_message(text, text, text, text, text, interval) FROM PUBLIC;
 
 -- Acknowledgements: only the login holding a claim can end it.
 CREATE FUNCTION passport.ack_outbox(office_ids bigint[], message_ids bigint[], attempts integer[],
@@ -616,6 +760,8 @@ INSERT INTO passport.role_privilege (role_name, object_kind, object_name, privil
 SELECT 'passport_adapter', 'function', f, 'EXECUTE' FROM unnest(ARRAY[
   'passport.claim_whatsapp_messages(integer,text,interval,text)',
   'passport.receive_whatsapp_message(text,text,text,text,text,interval)',
+  'passport.replies_sent(bigint[])',
+  'passport.reply_failed(bigint,text,interval)',
   'passport.ack_message(bigint,bigint,integer,text)',
   'passport.ack_messages(bigint[],bigint[],integer[],text[])',
   'passport.fail_message(bigint,bigint,integer,text,interval)',
