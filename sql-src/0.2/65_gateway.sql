@@ -330,7 +330,7 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'reply % is not on its way from role "%"', reply_failed.delivery_id, me
       USING ERRCODE = 'PP030',
-            DETAIL = 'Only the login that received a message ends its reply''s delivery, before its lease runs out.',
+            DETAIL = 'Only the login that received a message ends its reply''s delivery, unless its lease ran out and a claim moved it to the outbox.',
             HINT = 'A reply whose lease ran out is in the outbox: claim it with claim_whatsapp_messages.';
   END IF;
   IF retry_after IS NULL AND max_attempts <= 1 THEN
