@@ -303,7 +303,7 @@ BEGIN
   IF n < (SELECT count(DISTINCT u.id) FROM unnest(replies_sent.delivery_ids) AS u(id)) THEN
     RAISE EXCEPTION 'a reply of the batch is not on its way from role "%"', me
       USING ERRCODE = 'PP030',
-            DETAIL = 'Only the login that received a message ends its reply''s delivery, before its lease runs out; nothing was changed.',
+            DETAIL = 'Only the login that received a message ends its reply''s delivery, unless its lease ran out and a claim moved it to the outbox; nothing was changed.',
             HINT = 'A reply whose lease ran out is in the outbox: claim it with claim_whatsapp_messages.';
   END IF;
   RETURN n;
