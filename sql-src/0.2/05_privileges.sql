@@ -150,32 +150,33 @@ AS $$
 DECLARE
   g record;
 BEGIN
-  -- grant what the model lists, to the roles that exist
-  FOR g IN SELECT p.* FROM passport.role_privilege p
-            WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = p.role_name)
-            ORDER BY p.role_name, p.object_kind, p.object_name, p.privilege
+  -- grant what the model lists and the roles lack, revoke what it does not
+  -- list; every change goes into the administrative audit
+  FOR g IN
+    SELECT 'GRANT' AS verb, p.* FROM passport.role_privilege p
+     WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = p.role_name)
+       AND NOT EXISTS (SELECT 1 FROM passport.granted_privileges() x
+                        WHERE x.role_name = p.role_name AND x.object_kind = p.object_kind
+                          AND x.object_name = p.object_name AND x.privilege = p.privilege)
+    UNION ALL
+    SELECT 'REVOKE', x.* FROM passport.granted_privileges() x
+     WHERE NOT EXISTS (SELECT 1 FROM passport.role_privilege p
+                        WHERE p.role_name = x.role_name AND p.object_kind = x.object_kind
+                          AND p.object_name = x.object_name AND p.privilege = x.privilege)
+    ORDER BY 1, 2, 3, 4, 5
   LOOP
-    EXECUTE format('GRANT %s ON %s %s TO %I', g.privilege,
+    EXECUTE format('%s %s ON %s %s %s %I', g.verb, g.privilege,
                    CASE g.object_kind WHEN 'schema' THEN 'SCHEMA' WHEN 'function' THEN 'FUNCTION'
                                       WHEN 'sequence' THEN 'SEQUENCE' ELSE 'TABLE' END,
-                   g.object_name, g.role_name);
-  END LOOP;
-  -- revoke what it does not list
-  FOR g IN SELECT x.*
-             FROM passport.granted_privileges() x
-            WHERE NOT EXISTS (SELECT 1 FROM passport.role_privilege p
-                               WHERE p.role_name = x.role_name AND p.object_kind = x.object_kind
-                                 AND p.object_name = x.object_name AND p.privilege = x.privilege)
-  LOOP
-    EXECUTE format('REVOKE %s ON %s %s FROM %I', g.privilege,
-                   CASE g.object_kind WHEN 'schema' THEN 'SCHEMA' WHEN 'function' THEN 'FUNCTION'
-                                      WHEN 'sequence' THEN 'SEQUENCE' ELSE 'TABLE' END,
-                   g.object_name, g.role_name);
+                   g.object_name, CASE g.verb WHEN 'GRANT' THEN 'TO' ELSE 'FROM' END, g.role_name);
+    PERFORM passport.audit(lower(g.verb), format('%s %s on %s %s', g.role_name, g.privilege, g.object_kind, g.object_name),
+                           CASE g.verb WHEN 'REVOKE' THEN jsonb_build_object('privilege', g.privilege) END,
+                           CASE g.verb WHEN 'GRANT' THEN jsonb_build_object('privilege', g.privilege) END);
   END LOOP;
 END;
 $$;
 COMMENT ON FUNCTION passport.grant_privileges() IS
-  'Makes the privileges of the existing group roles on passport''s objects equal to passport.role_privilege (grants what is missing, revokes the rest). Called by setup_roles().';
+  'Makes the privileges of the existing group roles on passport''s objects equal to passport.role_privilege (grants what is missing, revokes the rest), recording each change in passport.admin_audit. Called by setup_roles().';
 REVOKE ALL ON FUNCTION passport.grant_privileges() FROM PUBLIC;
 
 CREATE FUNCTION passport.granted_privileges()
@@ -221,6 +222,7 @@ BEGIN
     SELECT * INTO existing FROM pg_catalog.pg_roles x WHERE x.rolname = r;
     IF NOT FOUND THEN
       EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+      PERFORM passport.audit('create_role', format('role %s', r), NULL, jsonb_build_object('login', false));
       RETURN NEXT r;
     ELSIF existing.rolcanlogin OR existing.rolsuper OR existing.rolcreaterole OR existing.rolcreatedb
           OR existing.rolreplication OR existing.rolbypassrls THEN
