@@ -21,6 +21,8 @@ CREATE ROLE regress_gateway LOGIN IN ROLE passport_adapter;
 CREATE ROLE regress_other_bot LOGIN IN ROLE passport_adapter;
 CREATE ROLE regress_gw_admin LOGIN IN ROLE passport_admin;
 ALTER ROLE regress_gateway SET passport.outbox_max_attempts = 3;
+-- the test pins the clock in these logins' sessions
+GRANT SET ON PARAMETER passport.now_override TO regress_gateway, regress_other_bot;
 SET passport.now_override = '2026-12-15 10:00+07';
 -- the earlier suites' messages are done with
 DELETE FROM passport.outbox;
@@ -41,6 +43,7 @@ SET passport.now_override = '2026-12-15 10:00+07';
 -- the gateway reads no table
 SELECT public.regress_gw_try($$SELECT count(*) FROM passport.outbox$$);
 SELECT public.regress_gw_try($$SELECT count(*) FROM passport.whatsapp_template$$);
+SELECT public.regress_gw_try($$SELECT count(*) FROM passport.reply_delivery$$);
 
 -- acknowledging or failing what it never claimed is refused, and changes nothing
 \c - :superuser
@@ -177,7 +180,7 @@ SELECT template, body FROM passport.claim_messages('whatsapp', 10, 'legacy') c
 SELECT passport.choice_labels(E'Pilih kantor:\n1 Kantor Imigrasi Jakarta Selatan (JKS)\n2. Kantor Imigrasi Makassar (MKS)\nBalas 1 untuk konfirmasi', ARRAY['1', '2', '3', '-']);
 
 -- the mapping: an administrator's row takes precedence over the builtin
--- one, is audited, and can be reset; builtin rows cannot be touched
+-- one, is audited, and can be removed; builtin rows cannot be touched
 \c - regress_gw_admin
 SELECT public.regress_gw_try($$SELECT passport.set_whatsapp_template('visit_reminder', 'en', 'h1_visit_reminder', 'en_US', ARRAY['date', 'time', 'office'])$$);
 SELECT public.regress_gw_try($$SELECT passport.set_whatsapp_template('no_such_template', 'en', 'x', 'en', '{}')$$);
@@ -185,33 +188,37 @@ SELECT public.regress_gw_try($$SELECT passport.set_whatsapp_template('visit_remi
 SELECT public.regress_gw_try($$SELECT passport.set_whatsapp_template('visit_reminder', 'en', 'x', 'en', ARRAY['no spaces'])$$);
 SELECT public.regress_gw_try($$SELECT passport.set_whatsapp_text('choose', 'en', 'Pick one of the options below')$$);
 SELECT public.regress_gw_try($$SELECT passport.set_whatsapp_text('choose', 'en', 'Pick')$$);
-SELECT public.regress_gw_try($$UPDATE passport.whatsapp_template SET name = 'x' WHERE builtin$$);
-SELECT public.regress_gw_try($$INSERT INTO passport.whatsapp_template VALUES ('visit_reminder', 'id', false, 'x', 'id', '{}')$$);
+SELECT public.regress_gw_try($$UPDATE passport.whatsapp_template_base SET name = 'x' WHERE builtin$$);
+SELECT public.regress_gw_try($$INSERT INTO passport.whatsapp_template_base VALUES ('visit_reminder', 'id', false, 'x', 'id', '{}')$$);
 SELECT template, language, builtin, name, name_language, parameters
-  FROM passport.whatsapp_template WHERE template = 'visit_reminder' ORDER BY language, builtin;
+  FROM passport.whatsapp_template_base WHERE template = 'visit_reminder' ORDER BY language, builtin;
+SELECT template, language, name FROM passport.whatsapp_template WHERE template = 'visit_reminder' ORDER BY language;
 SELECT actor, action, object, before IS NULL AS created, after ->> 'name' AS name FROM passport.admin_audit
  WHERE action LIKE '%whatsapp%' ORDER BY audit_id;
 \c - :superuser
+-- a template nobody mapped (its shipped mapping removed for the test)
+CREATE TEMP TABLE kept AS SELECT * FROM passport.whatsapp_template_base WHERE template = 'status_cancelled';
+DELETE FROM passport.whatsapp_template_base WHERE template = 'status_cancelled';
 INSERT INTO passport.outbox (office_id, channel, recipient, template, language, payload, available_at, created_at)
 VALUES (:jks, 'whatsapp', '+6281570000099', 'visit_reminder', 'en', '{"date": "2026-12-16", "time": "08:30", "office": "JKS"}',
         '2026-12-15 09:00+07', '2026-12-15 09:00+07'),
-       (:jks, 'whatsapp', '+6281570000098', 'status_unknown_to_whatsapp', 'en', '{}',
+       (:jks, 'whatsapp', '+6281570000098', 'status_cancelled', 'en', '{"application_number": "1"}',
         '2026-12-15 09:00+07', '2026-12-15 09:00+07');
-INSERT INTO passport.message_template VALUES ('status_unknown_to_whatsapp', 'en', 'x'), ('status_unknown_to_whatsapp', 'id', 'x');
 SET passport.now_override = '2026-12-15 10:30+07';
 SELECT template, template_name, template_language, parameters
   FROM passport.claim_whatsapp_messages(10, 'gw-2') WHERE office_id = :jks ORDER BY message_id;
+INSERT INTO passport.whatsapp_template_base SELECT * FROM kept;
 \c - regress_gw_admin
-SELECT passport.reset_whatsapp_template('visit_reminder', 'en') AS reset, passport.reset_whatsapp_template('visit_reminder', 'en') AS reset_again;
-SELECT passport.reset_whatsapp_text('choose', 'en') AS reset_text;
-SELECT count(*) AS own_rows FROM passport.whatsapp_template WHERE NOT builtin;
+SELECT passport.remove_whatsapp_template('visit_reminder', 'en') AS removed,
+       passport.remove_whatsapp_template('visit_reminder', 'en') AS removed_again;
+SELECT passport.remove_whatsapp_text('choose', 'en') AS removed_text;
+SELECT count(*) AS own_rows FROM passport.whatsapp_template_base WHERE NOT builtin;
 
--- every builtin mapping names the placeholders of its text, in order
+-- every shipped mapping names the placeholders of its shipped text, in order
 \c - :superuser
-DELETE FROM passport.message_template WHERE template = 'status_unknown_to_whatsapp';
 SELECT w.template, w.language
-  FROM passport.whatsapp_template w JOIN passport.message_template m USING (template, language)
- WHERE w.builtin AND w.parameters IS DISTINCT FROM
+  FROM passport.whatsapp_template_base w JOIN passport.message_template_base m USING (template, language)
+ WHERE w.builtin AND m.builtin AND w.parameters IS DISTINCT FROM
        (SELECT array_agg(x.m[1] ORDER BY x.i) FROM regexp_matches(m.body, '\{([a-z_]+)\}', 'g') WITH ORDINALITY AS x(m, i));
 SELECT count(*) AS templates_without_whatsapp FROM passport.message_template m
  WHERE NOT EXISTS (SELECT 1 FROM passport.whatsapp_template w WHERE w.template = m.template AND w.language = m.language);
@@ -221,4 +228,5 @@ DELETE FROM passport.reply_delivery;
 DELETE FROM passport.inbound_message WHERE message_id LIKE 'wamid.in-%';
 DELETE FROM passport.conversation WHERE sender = '+6281234560001';
 DROP FUNCTION public.regress_gw_try(text);
+REVOKE SET ON PARAMETER passport.now_override FROM regress_gateway, regress_other_bot;
 DROP ROLE regress_gateway, regress_other_bot, regress_gw_admin;

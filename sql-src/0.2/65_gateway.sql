@@ -24,29 +24,34 @@ COMMENT ON COLUMN passport.outbox.provider_message_id IS
 -- business starts (notifications) are accepted by WhatsApp outside the
 -- 24-hour window of a conversation only as pre-approved templates: name,
 -- language code and the body parameters {{1}}, {{2}}, ... which are taken
--- from the message's payload by key, in order.
-CREATE TABLE passport.whatsapp_template (
+-- from the message's payload by key, in order. Shipped rows and
+-- administrators' rows are kept apart (builtin is in the primary key), so
+-- that a restore never collides with the rows CREATE EXTENSION ships; the
+-- view shows the effective ones, the administrator's first.
+CREATE TABLE passport.whatsapp_template_base (
   template      text    NOT NULL,
   language      text    NOT NULL,
   builtin       boolean NOT NULL DEFAULT false,
   name          text    NOT NULL,
   name_language text    NOT NULL,
   parameters    text[]  NOT NULL DEFAULT '{}',
-  CONSTRAINT whatsapp_template_pkey PRIMARY KEY (template, language, builtin),
-  CONSTRAINT whatsapp_template_language_known CHECK (language IN ('id', 'en')),
-  CONSTRAINT whatsapp_template_name_valid CHECK (name ~ '^[a-z0-9_]+$' AND pg_catalog.length(name) <= 512),
-  CONSTRAINT whatsapp_template_name_language_valid CHECK (name_language ~ '^[a-z]{2,3}(_[A-Z]{2})?$'),
-  CONSTRAINT whatsapp_template_parameters_valid CHECK (
+  CONSTRAINT whatsapp_template_base_pkey PRIMARY KEY (template, language, builtin),
+  CONSTRAINT whatsapp_template_base_language_known CHECK (language IN ('id', 'en')),
+  CONSTRAINT whatsapp_template_base_name_valid CHECK (name ~ '^[a-z0-9_]+$' AND pg_catalog.length(name) <= 512),
+  CONSTRAINT whatsapp_template_base_name_language_valid CHECK (name_language ~ '^[a-z]{2,3}(_[A-Z]{2})?$'),
+  CONSTRAINT whatsapp_template_base_parameters_valid CHECK (
     pg_catalog.cardinality(parameters) <= 20
     AND pg_catalog.array_position(parameters, NULL) IS NULL
     AND pg_catalog.array_to_string(parameters, ',') ~ '^([a-z_][a-z0-9_]*(,[a-z_][a-z0-9_]*)*)?$')
 );
-COMMENT ON TABLE passport.whatsapp_template IS
-  'The WhatsApp template (name, language code, body parameters as payload keys in the order {{1}}, {{2}}, ...) that carries each outbox template in each language. Shipped rows are builtin; an administrator''s row (set_whatsapp_template) takes precedence over the builtin one and is kept by pg_dump.';
-REVOKE ALL ON passport.whatsapp_template FROM PUBLIC;
-SELECT pg_catalog.pg_extension_config_dump('passport.whatsapp_template', 'WHERE NOT builtin');
+COMMENT ON TABLE passport.whatsapp_template_base IS
+  'The WhatsApp template (name, language code, body parameters as payload keys in the order {{1}}, {{2}}, ...) of each outbox template in each language: shipped rows (builtin) and administrators'' rows, which override them. passport.whatsapp_template shows the effective ones. Edited through set_whatsapp_template and remove_whatsapp_template; pg_dump keeps the administrators'' rows.';
+COMMENT ON COLUMN passport.whatsapp_template_base.builtin IS
+  'True for the rows CREATE EXTENSION ships (never dumped, never edited), false for an administrator''s.';
+REVOKE ALL ON passport.whatsapp_template_base FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('passport.whatsapp_template_base', 'WHERE NOT builtin');
 
-INSERT INTO passport.whatsapp_template (template, language, builtin, name, name_language, parameters)
+INSERT INTO passport.whatsapp_template_base (template, language, builtin, name, name_language, parameters)
 SELECT v.template, l.language, true, 'passport_' || v.template, l.language,
        CASE WHEN l.language = 'id' AND v.template = 'pickup_deadline'
             THEN ARRAY['application_number', 'pickup_until', 'office'] ELSE v.parameters END
@@ -66,27 +71,50 @@ SELECT v.template, l.language, true, 'passport_' || v.template, l.language,
     ('status_uncollected',     ARRAY['application_number'])) AS v(template, parameters),
        (VALUES ('id'), ('en')) AS l(language);
 
--- The few texts the WhatsApp channel adds to the dialogue's own.
-CREATE TABLE passport.whatsapp_text (
+CREATE VIEW passport.whatsapp_template AS
+  SELECT t.template, t.language, t.name, t.name_language, t.parameters
+    FROM passport.whatsapp_template_base t
+   WHERE NOT t.builtin
+      OR NOT EXISTS (SELECT 1 FROM passport.whatsapp_template_base a
+                      WHERE a.template = t.template AND a.language = t.language AND NOT a.builtin);
+COMMENT ON VIEW passport.whatsapp_template IS
+  'The WhatsApp template of each outbox template in each language (the effective rows of passport.whatsapp_template_base).';
+REVOKE ALL ON passport.whatsapp_template FROM PUBLIC;
+
+-- The few texts the WhatsApp channel adds to the dialogue's own, kept the
+-- same way.
+CREATE TABLE passport.whatsapp_text_base (
   key      text    NOT NULL,
   language text    NOT NULL,
   builtin  boolean NOT NULL DEFAULT false,
   body     text    NOT NULL,
-  CONSTRAINT whatsapp_text_pkey PRIMARY KEY (key, language, builtin),
-  CONSTRAINT whatsapp_text_language_known CHECK (language IN ('id', 'en')),
-  CONSTRAINT whatsapp_text_key_known CHECK (key IN ('please_type', 'choose')),
-  CONSTRAINT whatsapp_text_body_valid CHECK (pg_catalog.length(body) BETWEEN 1 AND 1000
+  CONSTRAINT whatsapp_text_base_pkey PRIMARY KEY (key, language, builtin),
+  CONSTRAINT whatsapp_text_base_language_known CHECK (language IN ('id', 'en')),
+  CONSTRAINT whatsapp_text_base_key_known CHECK (key IN ('please_type', 'choose')),
+  CONSTRAINT whatsapp_text_base_body_valid CHECK (pg_catalog.length(body) BETWEEN 1 AND 1000
     AND (key <> 'choose' OR pg_catalog.length(body) <= 20))
 );
-COMMENT ON TABLE passport.whatsapp_text IS
-  'Texts of the WhatsApp channel per language: please_type answers a message the bot cannot read (image, audio, location, sticker...), choose labels the button that opens a list of choices (20 characters at most). An administrator''s row (set_whatsapp_text) takes precedence over the builtin one and is kept by pg_dump.';
-REVOKE ALL ON passport.whatsapp_text FROM PUBLIC;
-SELECT pg_catalog.pg_extension_config_dump('passport.whatsapp_text', 'WHERE NOT builtin');
-INSERT INTO passport.whatsapp_text (key, language, builtin, body) VALUES
+COMMENT ON TABLE passport.whatsapp_text_base IS
+  'Texts of the WhatsApp channel per language (please_type answers a message the bot cannot read: image, audio, location, sticker...; choose labels the button that opens a list of choices, 20 characters at most): shipped rows (builtin) and administrators'' rows, which override them. passport.whatsapp_text shows the effective ones. Edited through set_whatsapp_text and remove_whatsapp_text; pg_dump keeps the administrators'' rows.';
+COMMENT ON COLUMN passport.whatsapp_text_base.builtin IS
+  'True for the rows CREATE EXTENSION ships (never dumped, never edited), false for an administrator''s.';
+REVOKE ALL ON passport.whatsapp_text_base FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('passport.whatsapp_text_base', 'WHERE NOT builtin');
+INSERT INTO passport.whatsapp_text_base (key, language, builtin, body) VALUES
   ('please_type', 'id', true, 'Maaf, kami hanya dapat membaca pesan teks. Silakan ketik pesan Anda, atau ketik 0 untuk menu.'),
   ('please_type', 'en', true, 'Sorry, I can only read text messages. Please type your message, or type 0 for the menu.'),
   ('choose', 'id', true, 'Pilih'),
   ('choose', 'en', true, 'Choose');
+
+CREATE VIEW passport.whatsapp_text AS
+  SELECT t.key, t.language, t.body
+    FROM passport.whatsapp_text_base t
+   WHERE NOT t.builtin
+      OR NOT EXISTS (SELECT 1 FROM passport.whatsapp_text_base a
+                      WHERE a.key = t.key AND a.language = t.language AND NOT a.builtin);
+COMMENT ON VIEW passport.whatsapp_text IS
+  'The texts of the WhatsApp channel per language (the effective rows of passport.whatsapp_text_base).';
+REVOKE ALL ON passport.whatsapp_text FROM PUBLIC;
 
 CREATE FUNCTION passport.whatsapp_say(key text, language text)
   RETURNS text
@@ -99,13 +127,13 @@ BEGIN
   -- plpgsql keeps the plan of this lookup across calls
   SELECT t.body INTO body FROM passport.whatsapp_text t
    WHERE t.key = whatsapp_say.key AND t.language IN (whatsapp_say.language, 'id')
-   ORDER BY t.language = whatsapp_say.language DESC, t.builtin
+   ORDER BY t.language = whatsapp_say.language DESC
    LIMIT 1;
   RETURN body;
 END;
 $$;
 COMMENT ON FUNCTION passport.whatsapp_say(text, text) IS
-  'A text of the WhatsApp channel in a language (Indonesian when missing), the administrator''s row before the builtin one.';
+  'A text of the WhatsApp channel in a language (Indonesian when missing).';
 REVOKE ALL ON FUNCTION passport.whatsapp_say(text, text) FROM PUBLIC;
 
 CREATE FUNCTION passport.choice_labels(reply text, choices text[])
@@ -271,12 +299,16 @@ BEGIN
   END IF;
   lang := coalesce((SELECT c.language FROM passport.conversation c
                      WHERE c.channel = d.channel AND c.sender = d.recipient), 'id');
-  INSERT INTO passport.outbox AS o (office_id, channel, recipient, template, language, payload, status, attempts,
-                                    available_at, created_at, last_error)
-  VALUES (0, d.channel, d.recipient, 'reply', lang,
-          CASE WHEN reply_to_outbox.status = 'dead' THEN '{}'::jsonb
-               ELSE jsonb_build_object('reply', m.reply, 'choices', to_jsonb(m.choices)) END,
-          reply_to_outbox.status, reply_to_outbox.attempts, reply_to_outbox.available_at, t, left(error, 500))
+  -- queued by the outbox's one writer (which also wakes the adapters),
+  -- then given the attempt it is at
+  PERFORM passport.enqueue_message(0, d.channel, d.recipient, 'reply', lang,
+                                   CASE WHEN reply_to_outbox.status = 'dead' THEN '{}'::jsonb
+                                        ELSE jsonb_build_object('reply', m.reply, 'choices', to_jsonb(m.choices)) END,
+                                   'reply:' || d.delivery_id, t);
+  UPDATE passport.outbox o
+     SET status = reply_to_outbox.status, attempts = reply_to_outbox.attempts,
+         available_at = reply_to_outbox.available_at, last_error = left(error, 500)
+   WHERE o.office_id = 0 AND o.dedupe_key = 'reply:' || d.delivery_id
   RETURNING o.message_id INTO new_id;
   RETURN new_id;
 END;
@@ -449,7 +481,7 @@ BEGIN
     LEFT JOIN LATERAL (
       SELECT x.name, x.name_language, x.parameters FROM passport.whatsapp_template x
        WHERE x.template = o.template AND x.language IN (o.language, 'id')
-       ORDER BY x.language = o.language DESC, x.builtin
+       ORDER BY x.language = o.language DESC
        LIMIT 1) w ON o.template <> 'reply'
    ORDER BY o.message_id;
 END;
@@ -649,14 +681,14 @@ BEGIN
     RAISE EXCEPTION 'no message template "%"', set_whatsapp_template.template
       USING ERRCODE = '22023', DETAIL = 'A WhatsApp template is mapped to a template of passport.message_template.';
   END IF;
-  SELECT to_jsonb(w) INTO old_row FROM passport.whatsapp_template w
+  SELECT to_jsonb(w) INTO old_row FROM passport.whatsapp_template_base w
    WHERE w.template = set_whatsapp_template.template AND w.language = set_whatsapp_template.language
      AND NOT w.builtin;
   BEGIN
-    INSERT INTO passport.whatsapp_template AS w (template, language, builtin, name, name_language, parameters)
+    INSERT INTO passport.whatsapp_template_base AS w (template, language, builtin, name, name_language, parameters)
     VALUES (set_whatsapp_template.template, set_whatsapp_template.language, false, set_whatsapp_template.name,
             set_whatsapp_template.name_language, coalesce(set_whatsapp_template.parameters, '{}'))
-    ON CONFLICT ON CONSTRAINT whatsapp_template_pkey DO UPDATE
+    ON CONFLICT ON CONSTRAINT whatsapp_template_base_pkey DO UPDATE
       SET name = excluded.name, name_language = excluded.name_language, parameters = excluded.parameters
     RETURNING to_jsonb(w) INTO new_row;
   EXCEPTION WHEN check_violation OR not_null_violation THEN
@@ -670,10 +702,10 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION passport.set_whatsapp_template(text, text, text, text, text[]) IS
-  'Sets the WhatsApp template (name, language code, payload keys of its body parameters in order) of an outbox template in a language; it takes precedence over the shipped one and survives pg_dump/restore. Audited. 22023 for an unknown template or an invalid value.';
+  'Sets the WhatsApp template (name, language code, payload keys of its body parameters in order) of an outbox template in a language, over the shipped one; pg_dump keeps it. Audited. 22023 for an unknown template or an invalid value.';
 REVOKE ALL ON FUNCTION passport.set_whatsapp_template(text, text, text, text, text[]) FROM PUBLIC;
 
-CREATE FUNCTION passport.reset_whatsapp_template(template text, language text)
+CREATE FUNCTION passport.remove_whatsapp_template(template text, language text)
   RETURNS boolean
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -681,22 +713,22 @@ AS $$
 DECLARE
   old_row jsonb;
 BEGIN
-  DELETE FROM passport.whatsapp_template w
-   WHERE w.template = reset_whatsapp_template.template AND w.language = reset_whatsapp_template.language
+  DELETE FROM passport.whatsapp_template_base w
+   WHERE w.template = remove_whatsapp_template.template AND w.language = remove_whatsapp_template.language
      AND NOT w.builtin
   RETURNING to_jsonb(w) INTO old_row;
   IF old_row IS NULL THEN
     RETURN false;
   END IF;
-  PERFORM passport.audit('reset_whatsapp_template',
-                         'whatsapp_template ' || reset_whatsapp_template.template || '/' || reset_whatsapp_template.language,
+  PERFORM passport.audit('remove_whatsapp_template',
+                         'whatsapp_template ' || remove_whatsapp_template.template || '/' || remove_whatsapp_template.language,
                          old_row, NULL);
   RETURN true;
 END;
 $$;
-COMMENT ON FUNCTION passport.reset_whatsapp_template(text, text) IS
+COMMENT ON FUNCTION passport.remove_whatsapp_template(text, text) IS
   'Removes the administrator''s WhatsApp template of an outbox template in a language, so that the shipped one applies again. False when there was none. Audited.';
-REVOKE ALL ON FUNCTION passport.reset_whatsapp_template(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION passport.remove_whatsapp_template(text, text) FROM PUBLIC;
 
 CREATE FUNCTION passport.set_whatsapp_text(key text, language text, body text)
   RETURNS void
@@ -708,12 +740,12 @@ DECLARE
   old_row jsonb;
   new_row jsonb;
 BEGIN
-  SELECT to_jsonb(w) INTO old_row FROM passport.whatsapp_text w
+  SELECT to_jsonb(w) INTO old_row FROM passport.whatsapp_text_base w
    WHERE w.key = set_whatsapp_text.key AND w.language = set_whatsapp_text.language AND NOT w.builtin;
   BEGIN
-    INSERT INTO passport.whatsapp_text AS w (key, language, builtin, body)
+    INSERT INTO passport.whatsapp_text_base AS w (key, language, builtin, body)
     VALUES (set_whatsapp_text.key, set_whatsapp_text.language, false, set_whatsapp_text.body)
-    ON CONFLICT ON CONSTRAINT whatsapp_text_pkey DO UPDATE SET body = excluded.body
+    ON CONFLICT ON CONSTRAINT whatsapp_text_base_pkey DO UPDATE SET body = excluded.body
     RETURNING to_jsonb(w) INTO new_row;
   EXCEPTION WHEN check_violation OR not_null_violation THEN
     RAISE EXCEPTION 'invalid WhatsApp text "%" in "%"', set_whatsapp_text.key, set_whatsapp_text.language
@@ -725,10 +757,10 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION passport.set_whatsapp_text(text, text, text) IS
-  'Sets a text of the WhatsApp channel (please_type, choose) in a language; it takes precedence over the shipped one and survives pg_dump/restore. Audited. 22023 for an unknown key or an invalid text.';
+  'Sets a text of the WhatsApp channel (please_type, choose) in a language, over the shipped one; pg_dump keeps it. Audited. 22023 for an unknown key or an invalid text.';
 REVOKE ALL ON FUNCTION passport.set_whatsapp_text(text, text, text) FROM PUBLIC;
 
-CREATE FUNCTION passport.reset_whatsapp_text(key text, language text)
+CREATE FUNCTION passport.remove_whatsapp_text(key text, language text)
   RETURNS boolean
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -736,20 +768,20 @@ AS $$
 DECLARE
   old_row jsonb;
 BEGIN
-  DELETE FROM passport.whatsapp_text w
-   WHERE w.key = reset_whatsapp_text.key AND w.language = reset_whatsapp_text.language AND NOT w.builtin
+  DELETE FROM passport.whatsapp_text_base w
+   WHERE w.key = remove_whatsapp_text.key AND w.language = remove_whatsapp_text.language AND NOT w.builtin
   RETURNING to_jsonb(w) INTO old_row;
   IF old_row IS NULL THEN
     RETURN false;
   END IF;
-  PERFORM passport.audit('reset_whatsapp_text', 'whatsapp_text ' || reset_whatsapp_text.key || '/' || reset_whatsapp_text.language,
+  PERFORM passport.audit('remove_whatsapp_text', 'whatsapp_text ' || remove_whatsapp_text.key || '/' || remove_whatsapp_text.language,
                          old_row, NULL);
   RETURN true;
 END;
 $$;
-COMMENT ON FUNCTION passport.reset_whatsapp_text(text, text) IS
+COMMENT ON FUNCTION passport.remove_whatsapp_text(text, text) IS
   'Removes the administrator''s WhatsApp text of a key in a language, so that the shipped one applies again. False when there was none. Audited.';
-REVOKE ALL ON FUNCTION passport.reset_whatsapp_text(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION passport.remove_whatsapp_text(text, text) FROM PUBLIC;
 
 -- New due messages: the extension notifies channel passport_outbox with
 -- the outbox channel's name as payload when it enqueues a message; the
@@ -769,9 +801,10 @@ SELECT 'passport_adapter', 'function', f, 'EXECUTE' FROM unnest(ARRAY[
 UNION ALL
 SELECT 'passport_admin', 'function', f, 'EXECUTE' FROM unnest(ARRAY[
   'passport.set_whatsapp_template(text,text,text,text,text[])',
-  'passport.reset_whatsapp_template(text,text)',
+  'passport.remove_whatsapp_template(text,text)',
   'passport.set_whatsapp_text(text,text,text)',
-  'passport.reset_whatsapp_text(text,text)']) f
+  'passport.remove_whatsapp_text(text,text)']) f
 UNION ALL
 SELECT 'passport_admin', 'table', t, 'SELECT'
-  FROM unnest(ARRAY['passport.whatsapp_template', 'passport.whatsapp_text']) t;
+  FROM unnest(ARRAY['passport.whatsapp_template', 'passport.whatsapp_template_base',
+                    'passport.whatsapp_text', 'passport.whatsapp_text_base']) t;

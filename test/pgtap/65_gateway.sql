@@ -35,12 +35,12 @@ SELECT ok(NOT has_function_privilege('passport_adapter', 'passport.set_whatsapp_
 SELECT ok(has_function_privilege('passport_admin', 'passport.set_whatsapp_template(text, text, text, text, text[])', 'EXECUTE'),
           'passport_admin maps templates');
 SELECT ok(NOT has_table_privilege('passport_adapter', 'passport.reply_delivery', 'SELECT'), 'passport_adapter reads no delivery');
-SELECT ok(NOT has_table_privilege('passport_admin', 'passport.whatsapp_template', 'UPDATE'),
+SELECT ok(NOT has_table_privilege('passport_admin', 'passport.whatsapp_template_base', 'UPDATE'),
           'passport_admin edits the mapping only through its functions');
 SELECT ok(NOT has_function_privilege('public', 'passport.replies_sent(bigint[])', 'EXECUTE'), 'PUBLIC cannot end deliveries');
 
 -- the mapping survives pg_dump, the shipped rows do not need to
-SELECT is((SELECT e.extcondition[array_position(e.extconfig, 'passport.whatsapp_template'::regclass)]
+SELECT is((SELECT e.extcondition[array_position(e.extconfig, 'passport.whatsapp_template_base'::regclass)]
              FROM pg_extension e WHERE e.extname = 'passport'), 'WHERE NOT builtin',
           'administrators'' template mappings are dumped, the shipped ones are not');
 

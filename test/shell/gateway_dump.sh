@@ -34,15 +34,14 @@ check "pg_restore reports no error (no collision with the shipped rows)" bash -c
 [ -s "$tmp/restore.err" ] && sed 's/^/# /' "$tmp/restore.err" | head -20
 
 check "the shipped mappings are there once, the administrator's too" \
-    q pp_gw_dst "SELECT count(*) FILTER (WHERE builtin) = 26 AND count(*) FILTER (WHERE NOT builtin) = 1 FROM passport.whatsapp_template"
+    q pp_gw_dst "SELECT count(*) FILTER (WHERE builtin) = 26 AND count(*) FILTER (WHERE NOT builtin) = 1 FROM passport.whatsapp_template_base"
 check "the administrator's mapping still wins" \
     q pp_gw_dst "SELECT name = 'kanim_pengingat' AND parameters = ARRAY['date', 'time', 'office']
-                   FROM passport.whatsapp_template WHERE template = 'visit_reminder' AND language = 'id'
-                  ORDER BY builtin LIMIT 1"
+                   FROM passport.whatsapp_template WHERE template = 'visit_reminder' AND language = 'id'"
 check "the administrator's text survives and wins" \
     q pp_gw_dst "SELECT passport.whatsapp_say('choose', 'id') = 'Pilih layanan'"
 check "the shipped texts are there once" \
-    q pp_gw_dst "SELECT count(*) FILTER (WHERE builtin) = 4 FROM passport.whatsapp_text"
+    q pp_gw_dst "SELECT count(*) FILTER (WHERE builtin) = 4 FROM passport.whatsapp_text_base"
 check "the reply on its way is kept, with its sequence" \
     q pp_gw_dst "SELECT count(*) = 1 AND max(delivery_id) <= (SELECT last_value FROM passport.reply_delivery_id_seq) FROM passport.reply_delivery"
 echo "1..$n"
