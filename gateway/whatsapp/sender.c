@@ -175,6 +175,7 @@ struct Sender
 	int			queued;
 	int			inflight;
 	int64_t		next_claim_ms;
+	int64_t		scheduled_claim_ms;	/* a claim due then (after a pause), or 0 */
 	int64_t		db_retry_ms;
 	int64_t		throttle_until_ms;
 	int			held;			/* queued + in flight + incoming (atomic) */
@@ -638,8 +639,8 @@ Finish(Sender *s, Transfer *t, CURLcode result)
 			 * When the pause ends, look for what came due meanwhile (the
 			 * database counts the wait from its own clock, a little later).
 			 */
-			if (s->next_claim_ms > until + 500)
-				s->next_claim_ms = until + 500;
+			if (s->scheduled_claim_ms == 0 || s->scheduled_claim_ms > until + 500)
+				s->scheduled_claim_ms = until + 500;
 			LogWarning("the Graph API asks to slow down; pausing %d s", t->retry_after >= 0 ? t->retry_after : 1);
 			FailedMetric("rate_limited");
 		}
@@ -1207,9 +1208,11 @@ SenderMain(void *arg)
 
 		/* claim due messages when woken, and every poll interval */
 		now = NowMs();
-		if (s->claim_now)
+		if (s->claim_now || (s->scheduled_claim_ms != 0 && now >= s->scheduled_claim_ms))
 		{
 			s->claim_now = false;
+			if (s->scheduled_claim_ms != 0 && now >= s->scheduled_claim_ms)
+				s->scheduled_claim_ms = 0;
 			if (s->next_claim_ms > now)
 				s->next_claim_ms = now;
 		}
@@ -1228,6 +1231,8 @@ SenderMain(void *arg)
 			timeout = 0;
 		if (!stopping && s->next_claim_ms - now < timeout)
 			timeout = (int) (s->next_claim_ms - now);
+		if (!stopping && s->scheduled_claim_ms != 0 && s->scheduled_claim_ms - now < timeout)
+			timeout = (int) (s->scheduled_claim_ms - now);
 		if (s->throttle_until_ms > now && s->throttle_until_ms - now < timeout)
 			timeout = (int) (s->throttle_until_ms - now);
 		if (timeout > 0)
