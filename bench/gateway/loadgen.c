@@ -10,9 +10,10 @@
  *	  booking first steps over 100,000 senders).
  *
  * Prints one line: "<requests> <seconds> <p50 ms> <p99 ms> <errors>
- * <delivered> <all>" for the measured window after the warm-up; delivered
- * is how many messages the fake Graph API accepted in that window (webhook
- * mode), all counts the requests of the warm-up too.
+ * <delivered> <all> <cpu ms>" for the measured window after the warm-up;
+ * delivered is how many messages the fake Graph API accepted in that window
+ * (webhook mode), all counts the requests of the warm-up too, cpu is the
+ * load generator's own CPU time over the whole run.
  *
  * Usage: loadgen webhook HOST PORT SECRET-FILE CLIENTS WARMUP-S SECONDS SENDER-BASE FAKE-PORT
  *		  loadgen direct CONNINFO CLIENTS WARMUP-S SECONDS SENDER-BASE
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -383,8 +385,16 @@ main(int argc, char **argv)
 		free(clients[i].latency);
 	}
 	qsort(all, nall, sizeof(double), CompareDouble);
-	printf("%ld %.3f %.2f %.2f %ld %ld %ld\n", total, elapsed, nall > 0 ? all[nall / 2] : 0,
-		   nall > 0 ? all[(long) (nall * 0.99)] : 0, errors, delivered1 - delivered0, requests);
+	{
+		struct rusage ru;
+		double		cpu_ms;
+
+		getrusage(RUSAGE_SELF, &ru);
+		cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
+		printf("%ld %.3f %.2f %.2f %ld %ld %ld %.0f\n", total, elapsed, nall > 0 ? all[nall / 2] : 0,
+			   nall > 0 ? all[(long) (nall * 0.99)] : 0, errors, delivered1 - delivered0, requests, cpu_ms);
+	}
 	free(all);
 	return 0;
 }

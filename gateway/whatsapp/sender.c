@@ -33,6 +33,7 @@
 #define UNDELIVERED_RETRY_MS 2000
 #define UNDELIVERED_GIVE_UP_MS 30000
 #define DB_RETRY_MS 1000
+#define SENDER_HELD_MAX 10000
 
 /* Statements of the sender's connection. */
 enum
@@ -330,12 +331,26 @@ Push(Sender *s, Delivery *d)
 		curl_multi_wakeup(s->multi);
 }
 
-/* SenderSubmitReply builds a reply's requests here and queues them. */
+/*
+ * SenderSubmitReply builds a reply's requests here and queues them.  When
+ * the sender already holds SENDER_HELD_MAX messages (the Graph API is slow
+ * or down), the reply is left to the database: its delivery lease runs out
+ * and a claim sends it, so memory stays bounded and nothing is lost.
+ */
 void
 SenderSubmitReply(Sender *s, const SenderReply *r)
 {
-	Delivery   *d = PdAllocZero(sizeof(Delivery));
+	Delivery   *d;
 	char		to[40];
+	static Metric *deferred;
+
+	if (SenderQueueLength(s) >= SENDER_HELD_MAX)
+	{
+		MetricInc(MetricsCounterCached(&deferred, "passport_whatsapp_replies_deferred_total", NULL,
+									   "Replies left to their delivery lease because the sender held too many messages."));
+		return;
+	}
+	d = PdAllocZero(sizeof(Delivery));
 
 	d->delivery_id = r->delivery_id;
 	d->is_reply = true;

@@ -56,7 +56,10 @@ typedef struct SenderReply
 extern Sender *SenderCreate(const SenderOptions *options);
 extern void SenderStart(Sender *sender);
 
-/* SenderSubmitReply queues a claimed reply for sending now. */
+/*
+ * SenderSubmitReply queues a reply for sending now (or, when the sender
+ * holds too many messages, leaves it to its delivery lease).
+ */
 extern void SenderSubmitReply(Sender *sender, const SenderReply *reply);
 
 /* SenderWake makes the sender claim due messages now. */
