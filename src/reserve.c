@@ -944,11 +944,12 @@ typedef enum LockedColumn
 #define LOCKED_COLUMNS	LOCKED_TODAY
 
 /*
- * LockReservation finds a reservation by its typed number and locks it.
- * With check_factor, the sender or the birth date must match; an unknown
- * number and a wrong factor both raise PP006 with the same text.
+ * LockReservation finds a reservation by its typed number and locks it;
+ * returns false for an unknown number.  With check_factor, the sender or
+ * the birth date must match too, and a wrong factor also returns false
+ * (an unknown number and a wrong factor are alike to the caller).
  */
-static void
+static bool
 LockReservation(const char *typed, bool check_factor, const char *sender,
 				bool has_birth, DateADT birth, TimestampTz now, ReservationRow *row)
 {
@@ -998,19 +999,88 @@ LockReservation(const char *typed, bool check_factor, const char *sender,
 	row->today = DatumGetDateADT(PassportGetDatum(0, LOCKED_TODAY, &isnull));
 
 	if (!check_factor)
-		return;
+		return true;
 	if (sender != NULL && row->sender != NULL && strcmp(sender, row->sender) == 0)
 		match = true;
 	if (has_birth && birth == row->birth_date)
 		match = true;
 	if (match)
-		return;
+		return true;
 
 notfound:
+	row->code = code;
+	return false;
+}
+
+/* NotFound raises PP006 for a reservation number nobody may act on. */
+static void
+NotFound(const char *code)
+{
 	ereport(ERROR,
 			(errcode(ERRCODE_PP_NOT_FOUND),
 			 errmsg("reservation not found"),
-			 errdetail("No reservation has the number %s, or the sender or birth date does not match.", code)));
+			 errdetail("No reservation has the number %s.", code)));
+}
+
+/*
+ * LockWithFactor is LockReservation for the applicant's own calls (cancel,
+ * reschedule): every attempt counts against the lookup limits of the sender
+ * and, with a birth date, of the number (PP017 past them, passport.count_lookup),
+ * and a birth date that matched gives its count back.  Returns false for an
+ * unknown number or a wrong factor, which the caller answers as an answer
+ * rather than an error, so that the attempt stays counted.
+ */
+static bool
+LockWithFactor(const char *typed, const char *sender_in, bool has_birth, DateADT birth,
+			   TimestampTz now, ReservationRow *row)
+{
+	static SPIPlanPtr count_plan = NULL;
+	static SPIPlanPtr found_plan = NULL;
+	static const Oid count_types[5] = {TEXTOID, INT8OID, TEXTOID, BOOLOID, TIMESTAMPTZOID};
+	char	   *code = CanonicalReservationNumber(typed);
+	char	   *sender = SenderKey(sender_in, NULL);
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int64		office_id = 0;
+	bool		decoded = ReservationNumberOffice(code, &office_id);
+
+	values[0] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[0] = sender ? ' ' : 'n';
+	values[1] = Int64GetDatum(office_id);
+	nulls[1] = decoded ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(code);
+	values[3] = BoolGetDatum(has_birth);
+	values[4] = TimestampTzGetDatum(now);
+	PassportExecute(PassportPrepare(&count_plan,
+									"SELECT passport.count_lookup($1, $2, $3, $4, $5)",
+									5, count_types),
+					values, nulls, false, 0);
+	if (!LockReservation(code, true, sender, has_birth, birth, now, row))
+		return false;
+	if (has_birth && birth == row->birth_date)
+		PassportExecute(PassportPrepare(&found_plan,
+										"SELECT passport.lookup_found($2, $3)",
+										5, count_types),
+						values, nulls, false, 0);
+	return true;
+}
+
+/* NotFoundDatum is the answer for a number not found with its factor. */
+static Datum
+NotFoundDatum(FunctionCallInfo fcinfo)
+{
+	TupleDesc	tupdesc;
+	Datum		values[BOOKING_ATTRIBUTES];
+	bool		nulls[BOOKING_ATTRIBUTES];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	memset(nulls, true, sizeof(nulls));
+	values[BOOKING_STATUS] = CStringGetTextDatum("not_found");
+	nulls[BOOKING_STATUS] = false;
+	values[BOOKING_DUPLICATE] = BoolGetDatum(false);
+	nulls[BOOKING_DUPLICATE] = false;
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
 }
 
 /* RowToBooking copies a reservation row into an answer. */
@@ -1186,11 +1256,11 @@ passport_reserve_0_2(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
 
-PG_FUNCTION_INFO_V1(passport_cancel);
+PG_FUNCTION_INFO_V1(passport_cancel_0_2);
 
-/* passport_cancel cancels a booked reservation and returns its place. */
+/* passport_cancel_0_2 cancels a booked reservation and returns its place. */
 Datum
-passport_cancel(PG_FUNCTION_ARGS)
+passport_cancel_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -1198,7 +1268,6 @@ passport_cancel(PG_FUNCTION_ARGS)
 	bool		has_birth = !PG_ARGISNULL(2);
 	DateADT		birth = has_birth ? PG_GETARG_DATEADT(2) : 0;
 	TimestampTz now = PassportNow();
-	char	   *sender;
 	ReservationRow row;
 	BookingOut	out;
 
@@ -1208,10 +1277,12 @@ passport_cancel(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("a second factor is required"),
 				 errdetail("Give the sender that booked or the applicant's birth date.")));
-	sender = SenderKey(sender_in, NULL);
-
 	PassportConnect();
-	LockReservation(typed, true, sender, has_birth, birth, now, &row);
+	if (!LockWithFactor(typed, sender_in, has_birth, birth, now, &row))
+	{
+		PassportFinish();
+		PG_RETURN_DATUM(NotFoundDatum(fcinfo));
+	}
 	if (strcmp(row.status, "cancelled") == 0)
 	{
 		/* a retried cancellation answers the same */
@@ -1269,7 +1340,6 @@ passport_reschedule_0_2(PG_FUNCTION_ARGS)
 	TimestampTz now = PassportNow();
 	TimestampTz lo;
 	TimestampTz hi;
-	char	   *sender;
 	ReservationRow row;
 	OfficeCall	oc;
 	BookingProbe probe;
@@ -1286,10 +1356,12 @@ passport_reschedule_0_2(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("a second factor is required"),
 				 errdetail("Give the sender that booked or the applicant's birth date.")));
-	sender = SenderKey(sender_in, NULL);
-
 	PassportConnect();
-	LockReservation(typed, true, sender, has_birth, birth, now, &row);
+	if (!LockWithFactor(typed, sender_in, has_birth, birth, now, &row))
+	{
+		PassportFinish();
+		PG_RETURN_DATUM(NotFoundDatum(fcinfo));
+	}
 	if (strcmp(row.status, "booked") != 0)
 		NotActive(&row);
 	if (row.reschedules >= passport_reschedule_limit)
@@ -1365,7 +1437,8 @@ passport_check_in_0_2(PG_FUNCTION_ARGS)
 	PassportConnect();
 	if (ReservationNumberOffice(CanonicalReservationNumber(typed), &office_id))
 		RequireOfficeAccess(office_id);
-	LockReservation(typed, false, NULL, false, 0, now, &row);
+	if (!LockReservation(typed, false, NULL, false, 0, now, &row))
+		NotFound(row.code);
 	if (office_code != NULL && pg_strcasecmp(office_code, row.office_code) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_NOT_FOUND),
