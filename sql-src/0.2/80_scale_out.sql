@@ -211,6 +211,34 @@ SELECT r, 'function', 'passport.check_in_at(bigint,text)', 'EXECUTE'
 UNION ALL
 SELECT 'passport_admin', 'function', 'passport.settle_guards(interval)', 'EXECUTE';
 
+-- The outbox claim of one office (an adapter of a distributed installation
+-- claims office by office, each call on the office's worker).
+CREATE FUNCTION passport.claim_messages_at(office bigint, channel text, batch integer DEFAULT 10,
+                                           worker text DEFAULT NULL, lease interval DEFAULT '2 minutes')
+  RETURNS TABLE (office_id bigint, message_id bigint, recipient text, language text,
+                 body text, attempt integer)
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF claim_messages_at.office IS NULL THEN
+    RAISE EXCEPTION 'office is required' USING ERRCODE = '22004';
+  END IF;
+  RETURN QUERY
+  SELECT o.office_id, o.message_id, o.recipient, o.language,
+         CASE WHEN o.template = 'reply' THEN o.payload ->> 'reply'
+              ELSE passport.render_message(o.template, o.language, o.payload) END,
+         o.attempts
+    FROM passport.claim_outbox(claim_messages_at.channel, claim_messages_at.batch, claim_messages_at.worker,
+                               claim_messages_at.lease, claim_messages_at.office) o;
+END;
+$$;
+COMMENT ON FUNCTION passport.claim_messages_at(bigint, text, integer, text, interval) IS
+  'claim_messages() for the messages of the office with this number (office; the answer''s columns are claim_messages''), the call a distributed installation delegates to the office''s worker.';
+REVOKE ALL ON FUNCTION passport.claim_messages_at(bigint, text, integer, text, interval) FROM PUBLIC;
+INSERT INTO passport.role_privilege (role_name, object_kind, object_name, privilege) VALUES
+  ('passport_adapter', 'function', 'passport.claim_messages_at(bigint,text,integer,text,interval)', 'EXECUTE');
+
 -- The officers' calls and the bank's callback with the office's number
 -- first. Those that find the office by a number refuse a number of another
 -- office with PP006; otherwise each is its function.
@@ -482,8 +510,9 @@ REVOKE ALL ON FUNCTION passport.sync_office_roles() FROM PUBLIC;
 -- office's tables are distributed by office_id in one colocation group,
 -- so that everything a call of one office touches lives on one worker;
 -- the tables of a person or a sender by that key in a second group;
--- feedback by its own number; the installation key stays a plain table of
--- every node (distribute() copies the coordinator's key into it). A table
+-- feedback and the replies on their way by their own numbers; the
+-- installation key stays a plain table of every node (distribute() copies
+-- the coordinator's key into it). A table
 -- that a later version adds must be listed here: distribute() refuses
 -- a table it does not know.
 CREATE FUNCTION passport.distribution_plan(OUT table_name text, OUT method text,
@@ -509,6 +538,8 @@ AS $$
       ('passport.officer_office', 'reference', NULL, 14),
       ('passport.role_privilege', 'reference', NULL, 15),
       ('passport.admin_audit', 'reference', NULL, 16),
+      ('passport.whatsapp_template_base', 'reference', NULL, 17),
+      ('passport.whatsapp_text_base', 'reference', NULL, 18),
       ('passport.slot', 'office', 'office_id', 101),
       ('passport.capacity_rule', 'office', 'office_id', 102),
       ('passport.office_closure', 'office', 'office_id', 103),
@@ -532,6 +563,7 @@ AS $$
       ('passport.ntpn', 'key', 'ntpn', 207),
       ('passport.conversation_error', 'key', 'step', 208),
       ('passport.feedback', 'own', 'feedback_id', 301),
+      ('passport.reply_delivery', 'own', 'delivery_id', 302),
       ('passport.secret', 'local', NULL, 401)
     ) AS t (table_name, method, column_name, ordinal)
    ORDER BY t.ordinal
@@ -563,8 +595,11 @@ AS $$
       ('passport.recall_at(bigint,text)', 'office_id', 'passport.slot'),
       ('passport.start_service_at(bigint,text)', 'office_id', 'passport.slot'),
       ('passport.finish_service_at(bigint,text)', 'office_id', 'passport.slot'),
+      ('passport.claim_messages_at(bigint,text,integer,text,interval)', 'office', 'passport.slot'),
       ('passport.ack_message(bigint,bigint)', 'office_id', 'passport.slot'),
+      ('passport.ack_message(bigint,bigint,integer,text)', 'office_id', 'passport.slot'),
       ('passport.fail_message(bigint,bigint,text)', 'office_id', 'passport.slot'),
+      ('passport.fail_message(bigint,bigint,integer,text,interval)', 'office_id', 'passport.slot'),
       ('passport.add_working_days(bigint,date,integer)', 'office_id', 'passport.slot'),
       ('passport.handle_message(text,text,text,text)', 'sender', 'passport.nik_guard')
     ) AS f (routine, argument, colocate_with)
@@ -709,7 +744,7 @@ BEGIN
     SET LOCAL citus.enable_local_reference_table_foreign_keys = off;
     IF p.method = 'reference' THEN
       PERFORM pg_catalog.create_reference_table(p.table_name::pg_catalog.regclass);
-    ELSIF p.table_name IN ('passport.slot', 'passport.nik_guard', 'passport.feedback') THEN
+    ELSIF p.table_name IN ('passport.slot', 'passport.nik_guard') OR p.method = 'own' THEN
       PERFORM pg_catalog.create_distributed_table(p.table_name::pg_catalog.regclass, p.column_name, shard_count => shard_count,
                                                   colocate_with => 'none');
     ELSE
