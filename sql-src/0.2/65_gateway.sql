@@ -502,6 +502,7 @@ AS $$
 DECLARE
   t timestamptz := passport.now();
   d passport.reply_delivery;
+  policy jsonb := passport.policy_values();
 BEGIN
   -- replies whose gateway died before it could end their delivery
   FOR d IN DELETE FROM passport.reply_delivery x
@@ -515,7 +516,7 @@ BEGIN
          CASE WHEN r.choices IS NOT NULL THEN passport.choice_labels(r.reply, r.choices) END,
          CASE WHEN r.choices IS NOT NULL THEN passport.whatsapp_say('choose', o.language) END,
          o.template, w.name, w.name_language,
-         (SELECT array_agg(coalesce(nullif(btrim(o.payload ->> p.key), ''), '-') ORDER BY p.i)
+         (SELECT array_agg(coalesce(nullif(btrim((policy || o.payload) ->> p.key), ''), '-') ORDER BY p.i)
             FROM unnest(w.parameters) WITH ORDINALITY AS p(key, i))
     FROM passport.claim_outbox(claim_whatsapp_messages.channel, claim_whatsapp_messages.batch,
                                claim_whatsapp_messages.worker, claim_whatsapp_messages.lease) o
@@ -533,7 +534,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION passport.claim_whatsapp_messages(integer, text, interval, text) IS
-  'Claims up to batch due WhatsApp messages for a lease, like claim_messages, in the form the gateway sends, after moving to the outbox the replies whose delivery lease ran out: a reply of the dialogue (reply, choices, what each choice means, the label of a list''s button), or a notification as its WhatsApp template (name, language code, body parameters from the payload; template_name is NULL when no template is mapped, and the gateway then fails the message).';
+  'Claims up to batch due WhatsApp messages for a lease, like claim_messages, in the form the gateway sends, after moving to the outbox the replies whose delivery lease ran out: a reply of the dialogue (reply, choices, what each choice means, the label of a list''s button), or a notification as its WhatsApp template (name, language code, body parameters from the payload and the rule values of passport.policy_values(); template_name is NULL when no template is mapped, and the gateway then fails the message).';
 REVOKE ALL ON FUNCTION passport.claim_whatsapp_messages(integer, text, interval, text) FROM PUBLIC;
 
 -- Acknowledgements: only the login holding a claim can end it.

@@ -47,3 +47,11 @@ UPDATE passport.message_template_base SET body = CASE language
   WHEN 'id' THEN 'Paspor {application_number} tidak diambil dalam {pickup_days} hari dan dibatalkan.'
   ELSE 'Passport {application_number} was not collected within {pickup_days} days and has been cancelled.' END
  WHERE builtin AND template = 'status_uncollected';
+
+-- the WhatsApp templates of these messages take the rule values as body
+-- parameters like the payload's ({{n}} in the order of the text)
+UPDATE passport.whatsapp_template_base SET parameters = CASE template
+  WHEN 'status_incomplete' THEN ARRAY['application_number', 'office', 'documents_days']
+  WHEN 'status_forfeited' THEN ARRAY['application_number', 'documents_days']
+  WHEN 'status_uncollected' THEN ARRAY['application_number', 'pickup_days'] END
+ WHERE builtin AND template IN ('status_incomplete', 'status_forfeited', 'status_uncollected');

@@ -3,7 +3,7 @@
 -- changes the bot's answer, the status lookup and the outbox messages,
 -- with no text to edit.
 BEGIN;
-SELECT plan(14);
+SELECT plan(15);
 
 SELECT ok(passport.bot_say('pickup', 'en') LIKE '%not collected within 30 days%', 'the pickup answer states 30 days by default');
 SELECT ok(passport.bot_say('pickup', 'en') LIKE '%take a P ticket%', 'and the pickup lane''s letter');
@@ -48,5 +48,15 @@ SELECT lives_ok($$SET LOCAL client_min_messages = error;
                 'an administrator''s text may state a rule by placeholder');
 SELECT is(passport.info_text('requirements', '', 'en'), 'Bring your KTP; missing papers within 10 days.',
           'and reads as the setting says');
+-- a WhatsApp template takes the rule value as a body parameter
+SET LOCAL passport.now_override = '2026-12-01 09:00+07';
+UPDATE passport.outbox SET available_at = 'infinity' WHERE status = 'pending';   -- others' messages wait
+SELECT passport.create_office('TPL', 'Kanim Policy TAP', 'kanim', 'Asia/Jakarta');
+SELECT passport.enqueue_message((SELECT office_id FROM passport.office WHERE code = 'TPL'), 'whatsapp',
+                                '+6281270000099', 'status_incomplete', 'en',
+                                '{"application_number": "X3", "office": "Kanim Policy TAP"}');
+SELECT is((SELECT parameters FROM passport.claim_whatsapp_messages(1000) WHERE template = 'status_incomplete' AND recipient = '+6281270000099'),
+          ARRAY['X3', 'Kanim Policy TAP', '10'], 'the gateway sends the documents deadline as the setting says');
+
 SELECT * FROM finish();
 ROLLBACK;
