@@ -416,7 +416,14 @@ AS $$
 DECLARE
   r record;
   n integer := 0;
+  propagation text := pg_catalog.current_setting('citus.enable_ddl_propagation', true);
 BEGIN
+  -- this node only: Citus would otherwise send the coordinator's CREATE
+  -- ROLE and GRANT to the workers in this transaction, and the workers'
+  -- own run of this function would wait for it
+  IF propagation IS NOT NULL THEN
+    PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+  END IF;
   FOR r IN SELECT DISTINCT pg_catalog.split_part(m, '|', 1) AS office_role
              FROM pg_catalog.unnest(memberships) m
             WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles x
@@ -454,6 +461,9 @@ BEGIN
     EXECUTE pg_catalog.format('REVOKE %I FROM %I', r.office_role, r.member);
     n := n + 1;
   END LOOP;
+  IF propagation IS NOT NULL THEN
+    PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', propagation, true);
+  END IF;
   RETURN n;
 END;
 $$;
@@ -635,12 +645,12 @@ BEGIN
   IF NOT (SELECT r2.rolsuper FROM pg_catalog.pg_roles r2 WHERE r2.rolname = current_user) THEN
     RETURN NEXT 'distribute() must be run by a superuser.';
   END IF;
-  IF NOT pg_catalog.citus_is_coordinator() THEN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n WHERE n.groupid = 0) THEN
+    -- (citus_is_coordinator() is false until the coordinator is registered)
+    RETURN NEXT 'The coordinator is not in Citus''s metadata: run SELECT citus_set_coordinator_host(''<host>'', <port>) on it.';
+  ELSIF NOT pg_catalog.citus_is_coordinator() THEN
     RETURN NEXT 'This node is not the coordinator: run distribute() on the coordinator.';
     RETURN;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n WHERE n.groupid = 0) THEN
-    RETURN NEXT 'The coordinator is not in Citus''s metadata: run SELECT citus_set_coordinator_host(''<host>'', <port>) on it.';
   END IF;
   SELECT pg_catalog.count(*) INTO workers FROM pg_catalog.pg_dist_node n
    WHERE n.groupid > 0 AND n.isactive AND n.noderole = 'primary' AND n.shouldhaveshards;
@@ -742,6 +752,7 @@ BEGIN
             ORDER BY x.ordinal
   LOOP
     SET LOCAL citus.enable_local_reference_table_foreign_keys = off;
+    SET LOCAL client_min_messages = warning;
     IF p.method = 'reference' THEN
       PERFORM pg_catalog.create_reference_table(p.table_name::pg_catalog.regclass);
     ELSIF p.table_name IN ('passport.slot', 'passport.nik_guard') OR p.method = 'own' THEN
@@ -754,6 +765,13 @@ BEGIN
     END IF;
     COMMIT;
   END LOOP;
+  -- the coordinator's own copies of the rows, now on the shards, go (once
+  -- every table is converted: no local table refers to them any more)
+  FOR p IN SELECT * FROM passport.distribution_plan() x WHERE x.method <> 'local' ORDER BY x.ordinal DESC LOOP
+    SET LOCAL client_min_messages = warning;
+    PERFORM pg_catalog.truncate_local_data_after_distributing_table(p.table_name::pg_catalog.regclass);
+    COMMIT;
+  END LOOP;
 
   -- 2. the entry points, delegated to the worker of their office or sender
   FOR p IN SELECT * FROM passport.distributed_functions() LOOP
@@ -764,6 +782,7 @@ BEGIN
   -- 3. one installation key: the coordinator's, copied into every worker's
   -- own passport.secret through a short-lived reference table (the rows
   -- travel by COPY between the nodes, never in a command's text)
+  SET LOCAL client_min_messages = warning;
   DROP TABLE IF EXISTS passport.secret_transfer;
   CREATE TABLE passport.secret_transfer AS SELECT s.purpose, s.created_at, s.key FROM passport.secret s;
   PERFORM pg_catalog.create_reference_table('passport.secret_transfer'::pg_catalog.regclass);
