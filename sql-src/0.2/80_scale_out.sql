@@ -137,6 +137,12 @@ REVOKE ALL ON FUNCTION passport.settle_guards(interval) FROM PUBLIC;
 -- The booking. A procedure: on a distributed installation it commits after
 -- each step (see the top of this file), so it cannot be SECURITY DEFINER
 -- and runs as its caller; it makes each step as the extension's owner.
+-- Citus does not delegate it: it runs on the coordinator, which keeps its
+-- connections to the workers between the steps (a delegated call runs in a
+-- backend serving a Citus connection, where Citus opens a new connection
+-- for every step that reaches another worker: about twenty times slower),
+-- and each step is one single-shard transaction on one worker. The same
+-- holds for cancel_at and reschedule_at.
 -- Called inside a transaction block, and on a single node, it books in one
 -- transaction as reserve() does. The INOUT parameters after earliest are
 -- the answer (pass nothing for them).
@@ -155,7 +161,7 @@ CREATE PROCEDURE passport.reserve_at(office_id bigint, service text, lane text, 
   AS 'MODULE_PATHNAME', 'passport_reserve_at'
   LANGUAGE C;
 COMMENT ON PROCEDURE passport.reserve_at(bigint, text, text, date, text, text, date, text, text, text, text, time, boolean, text, text, date, time, time, text, boolean) IS
-  'reserve() for the office with this number, the call a distributed installation delegates to the office''s worker. On a cluster it books in single-shard steps (claim the NIK, hold the sender, book at the office, activate the claim), so that no transaction writes to two workers; elsewhere, and inside a transaction block, in one transaction. Answers reservation_number, office_code, local_date, start_time, end_time, status and duplicate as reserve() does.';
+  'reserve() for the office with this number, the booking call of a distributed installation. On a cluster it books in single-shard steps run from the coordinator (claim the NIK, hold the sender, book at the office, activate the claim), each committed on one worker, so that no transaction writes to two workers; elsewhere, and inside a transaction block, in one transaction. Answers reservation_number, office_code, local_date, start_time, end_time, status and duplicate as reserve() does.';
 REVOKE ALL ON PROCEDURE passport.reserve_at(bigint, text, text, date, text, text, date, text, text, text, text, time, boolean, text, text, date, time, time, text, boolean) FROM PUBLIC;
 
 CREATE PROCEDURE passport.cancel_at(office_id bigint, INOUT reservation_number text,
@@ -170,7 +176,7 @@ CREATE PROCEDURE passport.cancel_at(office_id bigint, INOUT reservation_number t
   AS 'MODULE_PATHNAME', 'passport_cancel_at'
   LANGUAGE C;
 COMMENT ON PROCEDURE passport.cancel_at(bigint, text, text, date, text, date, time, time, text, text, text) IS
-  'cancel() for a reservation number of the office with this number, the call a distributed installation delegates to the office''s worker. On a cluster in steps: the sender''s lookup count, the cancellation at the office, the NIK''s release (with its cooldown), the sender''s. A number of another office, an unknown number or a wrong second factor answer status not_found.';
+  'cancel() for a reservation number of the office with this number, the cancellation call of a distributed installation. On a cluster in single-shard steps run from the coordinator: the sender''s lookup count, the cancellation at the office, the NIK''s release (with its cooldown), the sender''s. A number of another office, an unknown number or a wrong second factor answer status not_found.';
 REVOKE ALL ON PROCEDURE passport.cancel_at(bigint, text, text, date, text, date, time, time, text, text, text) FROM PUBLIC;
 
 CREATE PROCEDURE passport.reschedule_at(office_id bigint, INOUT reservation_number text, visit_date date,
@@ -186,7 +192,7 @@ CREATE PROCEDURE passport.reschedule_at(office_id bigint, INOUT reservation_numb
   AS 'MODULE_PATHNAME', 'passport_reschedule_at'
   LANGUAGE C;
 COMMENT ON PROCEDURE passport.reschedule_at(bigint, text, date, time, text, date, boolean, text, date, time, time, text, text, text) IS
-  'reschedule() for a reservation number of the office with this number, the call a distributed installation delegates to the office''s worker (on a cluster the sender''s lookup count is a step of its own). A number of another office, an unknown number or a wrong second factor answer status not_found.';
+  'reschedule() for a reservation number of the office with this number, the reschedule call of a distributed installation (on a cluster run from the coordinator: the sender''s lookup count is a step of its own, the move one transaction on the office''s worker). A number of another office, an unknown number or a wrong second factor answer status not_found.';
 REVOKE ALL ON PROCEDURE passport.reschedule_at(bigint, text, date, time, text, date, boolean, text, date, time, time, text, text, text) FROM PUBLIC;
 
 CREATE FUNCTION passport.check_in_at(office_id bigint, reservation_number text)
@@ -583,7 +589,10 @@ COMMENT ON FUNCTION passport.distribution_plan() IS
 REVOKE ALL ON FUNCTION passport.distribution_plan() FROM PUBLIC;
 
 -- The entry points Citus delegates, with the argument that names the
--- shard (the office's number, or the sender).
+-- shard (the office's number, or the sender): those whose work lies on the
+-- office's (or the sender's) shards. The bookings made in steps across
+-- workers (reserve_at, cancel_at, reschedule_at) are not among them: they
+-- run on the coordinator (see reserve_at).
 CREATE FUNCTION passport.distributed_functions(OUT routine regprocedure, OUT argument text,
                                                OUT colocate_with text)
   RETURNS SETOF record
@@ -591,9 +600,6 @@ CREATE FUNCTION passport.distributed_functions(OUT routine regprocedure, OUT arg
 AS $$
   SELECT f.routine::pg_catalog.regprocedure, f.argument, f.colocate_with
     FROM (VALUES
-      ('passport.reserve_at(bigint,text,text,date,text,text,date,text,text,text,text,time,boolean,text,text,date,time,time,text,boolean)', 'office_id', 'passport.slot'),
-      ('passport.cancel_at(bigint,text,text,date,text,date,time,time,text,text,text)', 'office_id', 'passport.slot'),
-      ('passport.reschedule_at(bigint,text,date,time,text,date,boolean,text,date,time,time,text,text,text)', 'office_id', 'passport.slot'),
       ('passport.check_in_at(bigint,text)', 'office_id', 'passport.slot'),
       ('passport.open_application_at(bigint,text,text,integer,boolean)', 'office_id', 'passport.slot'),
       ('passport.open_walk_in_at(bigint,text,text,text,text,date,text,text,integer,boolean)', 'office_id', 'passport.slot'),
