@@ -78,7 +78,7 @@ static const ConfigOption options[] = {
 	{"claim_batch", CONFIG_INT, "50", false, false, 1, 1000, "messages per claim"},
 	{"send_concurrency", CONFIG_INT, "16", false, false, 1, 256,
 	"Graph API requests in flight"},
-	{"poll_interval_ms", CONFIG_INT, "5000", false, false, 100, 3600000,
+	{"poll_interval_ms", CONFIG_INT, "500", false, false, 100, 3600000,
 	"claim due messages at least this often"},
 	{"drain_timeout_ms", CONFIG_INT, "10000", false, true, 0, 600000,
 	"time given to finish work at shutdown"},
