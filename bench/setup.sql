@@ -11,6 +11,11 @@ CREATE SCHEMA bench;
 
 -- fresh applicants: a valid, unique NIK with its birth date, a fresh sender, a fresh key
 CREATE SEQUENCE bench.applicant_seq CACHE 64;
+-- a block of n applicant numbers for the load driver (its scenarios draw
+-- their own numbers from the block, so they never meet pgbench's)
+CREATE FUNCTION bench.take_block(n bigint) RETURNS bigint LANGUAGE sql VOLATILE AS $$
+  SELECT setval('bench.applicant_seq', nextval('bench.applicant_seq') + n) - n + 1
+$$;
 -- the same, for a given number (pgbench scripts inline it, so that no SQL
 -- function is planned per call)
 CREATE FUNCTION bench.applicant(n bigint, OUT nik text, OUT birth date, OUT sender text, OUT key text)
@@ -34,6 +39,10 @@ SELECT passport.create_office('RUSH', 'Bench rush office', 'kanim', 'Asia/Jakart
 SELECT passport.create_office('HOT', 'Bench hot slot office', 'kanim', 'Asia/Jakarta', slot_shards => 16);
 SELECT passport.create_office('SOLD', 'Bench sold-out office', 'kanim', 'Asia/Jakarta', slot_shards => 16);
 SELECT passport.create_office('PLPG', 'Bench PL/pgSQL office', 'kanim', 'Asia/Jakarta');
+-- MIX: bookings with retries, cancels and reschedules (driver scenarios)
+SELECT passport.create_office('MIX', 'Bench mixed office', 'kanim', 'Asia/Jakarta', slot_shards => 16);
+SELECT passport.add_capacity_rule('MIX', d, 'regular', '07:00', '19:00', 30, 400) FROM generate_series(1, 7) d;
+SELECT passport.release_slots('MIX', (now() AT TIME ZONE 'Asia/Jakarta')::date + 1, (now() AT TIME ZONE 'Asia/Jakarta')::date + 29);
 SELECT passport.add_capacity_rule('RUSH', d, 'regular', '07:00', '19:00', 30, 400) FROM generate_series(1, 7) d;
 SELECT passport.add_capacity_rule('HOT', d, 'regular', '10:00', '10:30', 30, 2000000) FROM generate_series(1, 7) d;
 SELECT passport.add_capacity_rule('SOLD', d, 'regular', '08:00', '09:00', 60, 64) FROM generate_series(1, 7) d;
@@ -138,3 +147,22 @@ CREATE INDEX ON bench.ob (channel, id) WHERE status = 'pending';
 
 -- conversations: many senders, menu navigation mixed with free text
 CREATE SEQUENCE bench.msg_seq CACHE 64;
+
+-- A quota release (bench/scenarios/release.scn): a new office whose first
+-- released day holds about places places (16 slots of 16 counter rows);
+-- returns its code.
+CREATE SEQUENCE bench.release_seq;
+CREATE FUNCTION bench.release_office(places integer) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  v_code text := 'REL' || nextval('bench.release_seq');
+  v_day date := (now() AT TIME ZONE 'Asia/Jakarta')::date + 1;
+BEGIN
+  PERFORM passport.create_office(v_code, 'Bench quota release', 'kanim', 'Asia/Jakarta', slot_shards => 16);
+  PERFORM passport.add_capacity_rule(v_code, d, 'regular', '08:00', '16:00', 30, greatest(16, places / 16))
+     FROM generate_series(1, 7) d;
+  -- the first day that is not a holiday
+  WHILE passport.release_slots(v_code, v_day, v_day) = 0 AND v_day < (now() AT TIME ZONE 'Asia/Jakarta')::date + 30 LOOP
+    v_day := v_day + 1;
+  END LOOP;
+  RETURN v_code;
+END $$;
