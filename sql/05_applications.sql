@@ -122,10 +122,12 @@ SELECT status FROM pg_temp.move('interviewed', 'verified');
 -- new adult, regular 5 years: 350,000
 SELECT status, amount FROM pg_temp.move('awaiting_payment', 'interviewed');
 CREATE ROLE regress_desk IN ROLE passport_officer;
+SELECT passport.bind_officer('regress_desk', 'JKS');
 SELECT application_number AS w3_number FROM app \gset
 SET ROLE regress_desk;
 SELECT pg_temp.try(format($$SELECT passport.transition(%L, 'cancelled', 'awaiting_payment')$$, :'w3_number'));
 RESET ROLE;
+SELECT passport.unbind_officer('regress_desk', 'JKS');
 DROP ROLE regress_desk;
 SELECT status FROM pg_temp.move('cancelled', 'awaiting_payment');
 SELECT b.status FROM passport.billing b JOIN app USING (application_number);
@@ -162,6 +164,7 @@ SELECT b.status, b.amount, b.ntpn IS NOT NULL AS has_ntpn FROM passport.billing 
 -- the history is append-only for every application role
 CREATE ROLE regress_clerk IN ROLE passport_officer;
 CREATE ROLE regress_chief IN ROLE passport_admin;
+SELECT passport.bind_officer('regress_clerk', 'JKS');
 SET ROLE regress_clerk;
 SET passport.office = 'JKS';
 SELECT count(*) > 0 AS officer_reads_history FROM passport.application_event;
@@ -175,5 +178,6 @@ SELECT pg_temp.try($$DELETE FROM passport.application_event$$);
 SELECT pg_temp.try($$INSERT INTO passport.application_event VALUES (1, '1', 99, NULL, 'submitted', 'x', 'officer', 'x', now(), NULL)$$);
 RESET ROLE;
 RESET passport.office;
+SELECT passport.unbind_officer('regress_clerk', 'JKS');
 DROP ROLE regress_clerk, regress_chief;
 SELECT count(*) AS events, count(DISTINCT (application_number, seq)) AS distinct_seqs FROM passport.application_event;

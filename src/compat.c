@@ -51,3 +51,17 @@ PassportRetired(const char *symbol, const char *version)
 		PassportRetired(#symbol, version); \
 		PG_RETURN_NULL(); \
 	}
+
+/* 0.2 checks the officer's office binding and the payment role */
+RETIRED_ENTRY(passport_check_in, "0.1")
+RETIRED_ENTRY(passport_open_application, "0.1")
+RETIRED_ENTRY(passport_open_walk_in, "0.1")
+RETIRED_ENTRY(passport_transition, "0.1")
+RETIRED_ENTRY(passport_confirm_payment, "0.1")
+RETIRED_ENTRY(passport_walk_in_ticket, "0.1")
+RETIRED_ENTRY(passport_pickup_ticket, "0.1")
+RETIRED_ENTRY(passport_call_next, "0.1")
+RETIRED_ENTRY(passport_recall, "0.1")
+RETIRED_ENTRY(passport_start_service, "0.1")
+RETIRED_ENTRY(passport_finish_service, "0.1")
+RETIRED_ENTRY(passport_sweep, "0.1")

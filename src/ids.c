@@ -29,6 +29,10 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "pgtime.h"
+#include "storage/proc.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "passport.h"
 #include "ff1.h"
@@ -41,9 +45,6 @@
 static const uint8_t TWEAK_RESNUM[] = {'R'};
 static const uint8_t TWEAK_APPNUM[] = {'A'};
 static const uint8_t TWEAK_BILLING[] = {'B'};
-
-static FF1Key cached_key = {NULL};
-static Oid	cached_key_relid = InvalidOid;
 
 /* Shorten user input for messages. */
 static char *
@@ -69,23 +70,17 @@ PassportRelid(const char *name)
 }
 
 /*
- * GetKey returns the installation key, loading it on first use and again
- * whenever passport.secret is a different relation (the extension was
- * dropped and created again).  The oldest key wins: after a restore into a
- * fresh database the restored key is older than the one CREATE EXTENSION
- * made, so numbers issued before the dump stay valid.
+ * KeyBytes copies the installation key into bytes[32].  The oldest key
+ * wins: after a restore into a fresh database the restored key is older
+ * than the one CREATE EXTENSION made, so numbers issued before the dump
+ * stay valid.
  */
-static const FF1Key *
-GetKey(void)
+static void
+KeyBytes(uint8 *bytes)
 {
-	Oid			relid = PassportRelid("secret");
 	static SPIPlanPtr plan = NULL;
 	bytea	   *key;
 	bool		isnull;
-	uint8		bytes[32];
-
-	if (cached_key.cipher != NULL && relid == cached_key_relid)
-		return &cached_key;
 
 	PassportConnect();
 	if (PassportExecute(PassportPrepare(&plan,
@@ -107,13 +102,59 @@ GetKey(void)
 				 errdetail("The key in passport.secret must be 32 bytes.")));
 	memcpy(bytes, VARDATA_ANY(key), 32);
 	PassportFinish();
+}
 
-	Ff1KeyFree(&cached_key);
-	if (Ff1KeyInit(&cached_key, bytes, 32) != 0)
-		elog(ERROR, "could not initialise the AES key");
+/*
+ * GetKey returns the installation key's FF1 cipher.  The key is read again
+ * in every transaction that uses it (one index-less read of a one-row
+ * table) and the cipher rebuilt only when the bytes differ: a key changed
+ * by a transaction that rolled back, or replaced by a restore while this
+ * backend was running, is never used past the transaction that saw it.
+ */
+static const FF1Key *
+GetKey(void)
+{
+	static FF1Key cached_key = {NULL};
+	static uint8 cached_bytes[32];
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	uint8		bytes[32];
+
+	if (cached_key.cipher != NULL && cached_lxid == MyProc->lxid)
+		return &cached_key;
+	KeyBytes(bytes);
+	if (cached_key.cipher == NULL || memcmp(bytes, cached_bytes, sizeof(bytes)) != 0)
+	{
+		Ff1KeyFree(&cached_key);
+		explicit_bzero(cached_bytes, sizeof(cached_bytes));
+		if (Ff1KeyInit(&cached_key, bytes, 32) != 0)
+			elog(ERROR, "could not initialise the AES key");
+		memcpy(cached_bytes, bytes, sizeof(bytes));
+	}
 	explicit_bzero(bytes, sizeof(bytes));
-	cached_key_relid = relid;
+	cached_lxid = MyProc->lxid;
 	return &cached_key;
+}
+
+/*
+ * DerivedKey derives the key of one purpose from the installation key:
+ * HMAC-SHA256(installation key, "passport key: " || purpose), the expand
+ * step of HKDF over a key that is already uniformly random.  FF1 uses the
+ * installation key itself (the numbers issued since 0.1 depend on it);
+ * every other use of a secret goes through a key of its own purpose.
+ */
+static void
+DerivedKey(const char *purpose, uint8 *out)
+{
+	uint8		master[32];
+	char	   *info = psprintf("passport key: %s", purpose);
+	unsigned int outlen = 0;
+
+	KeyBytes(master);
+	if (HMAC(EVP_sha256(), master, sizeof(master), (const unsigned char *) info,
+			 strlen(info), out, &outlen) == NULL || outlen != 32)
+		elog(ERROR, "HMAC-SHA256 failed");
+	explicit_bzero(master, sizeof(master));
+	pfree(info);
 }
 
 /* PassportNextValue draws the next value of sequence passport.<name>. */
@@ -712,4 +753,43 @@ passport_is_time_zone(PG_FUNCTION_ARGS)
 				PG_RETURN_BOOL(false);
 	}
 	PG_RETURN_BOOL(pg_tzset(name) != NULL);
+}
+
+PG_FUNCTION_INFO_V1(passport_keyed_hash);
+
+/*
+ * passport_keyed_hash returns the hex HMAC-SHA256 of value under the key
+ * of purpose: a pseudonym that is stable within one installation and
+ * purpose and cannot be recomputed without the installation key.
+ */
+Datum
+passport_keyed_hash(PG_FUNCTION_ARGS)
+{
+	char	   *purpose = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	text	   *value = PG_GETARG_TEXT_PP(1);
+	uint8		key[32];
+	uint8		mac[32];
+	unsigned int maclen = 0;
+	char		hex[65];
+	const char *p;
+
+	if (purpose[0] == '\0' || strlen(purpose) > 40 || strcmp(purpose, "ff1") == 0)
+		goto badpurpose;
+	for (p = purpose; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			goto badpurpose;
+	DerivedKey(purpose, key);
+	if (HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *) VARDATA_ANY(value),
+			 VARSIZE_ANY_EXHDR(value), mac, &maclen) == NULL || maclen != 32)
+		elog(ERROR, "HMAC-SHA256 failed");
+	explicit_bzero(key, sizeof(key));
+	hex_encode((const char *) mac, sizeof(mac), hex);
+	hex[64] = '\0';
+	PG_RETURN_TEXT_P(cstring_to_text(hex));
+
+badpurpose:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid key purpose \"%s\"", purpose),
+			 errdetail("A purpose is 1 to 40 lower-case letters or underscores, and not \"ff1\".")));
 }

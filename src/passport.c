@@ -29,31 +29,50 @@ int			passport_checkin_early_minutes = 60;
 int			passport_checkin_late_minutes = 30;
 int			passport_max_calls = 3;
 int			passport_outbox_max_attempts = 5;
+int			passport_documents_days = 7;
+int			passport_pickup_days = 30;
+int			passport_billing_minutes_after_interview = 7 * 24 * 60;
+int			passport_billing_minutes_at_booking = 2 * 60;
 static int	passport_conversation_timeout = 30;
 static char *passport_now_override = NULL;
-static char *passport_office = NULL;
 
 void		_PG_init(void);
 
-/* CheckNowOverride accepts an empty string or a valid timestamptz. */
+/* Earliest and latest time the clock may be pinned to (2000-01-01, 2200-01-01 UTC). */
+#define NOW_OVERRIDE_MIN	((TimestampTz) 0)
+#define NOW_OVERRIDE_MAX	((TimestampTz) 6311433600 * USECS_PER_SEC)
+
+/*
+ * CheckNowOverride accepts an empty string, or a finite time between 2000
+ * and 2200.  Who may set it is PostgreSQL's business: the setting is
+ * superuser-only (PGC_SUSET), and a superuser lets a test role pin the
+ * clock with GRANT SET ON PARAMETER passport.now_override TO that role.
+ */
 static bool
 CheckNowOverride(char **newval, void **extra, GucSource source)
 {
+	TimestampTz ts = 0;
+	bool		parsed = true;
+
 	if (*newval == NULL || (*newval)[0] == '\0')
 		return true;
 	PG_TRY();
 	{
-		(void) DirectFunctionCall3(timestamptz_in, CStringGetDatum(*newval),
-								   ObjectIdGetDatum(InvalidOid),
-								   Int32GetDatum(-1));
+		ts = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(*newval),
+													 ObjectIdGetDatum(InvalidOid),
+													 Int32GetDatum(-1)));
 	}
 	PG_CATCH();
 	{
 		FlushErrorState();
-		GUC_check_errdetail("passport.now_override must be empty or a timestamp with time zone.");
-		return false;
+		parsed = false;
 	}
 	PG_END_TRY();
+	if (!parsed || TIMESTAMP_NOT_FINITE(ts) || ts < NOW_OVERRIDE_MIN || ts >= NOW_OVERRIDE_MAX)
+	{
+		GUC_check_errdetail("passport.now_override must be empty or a time with time zone between 2000 and 2200.");
+		return false;
+	}
 	return true;
 }
 
@@ -63,15 +82,11 @@ _PG_init(void)
 {
 	DefineCustomStringVariable("passport.now_override",
 							   "Pins the time every passport rule reads (for tests).",
-							   "Empty means the transaction start time.",
+							   "Empty means the transaction start time. Superusers only, or roles granted SET ON PARAMETER.",
 							   &passport_now_override, "",
-							   PGC_USERSET, 0,
+							   PGC_SUSET, 0,
 							   CheckNowOverride, NULL, NULL);
-	DefineCustomStringVariable("passport.office",
-							   "Office whose rows an officer sees (row-level security).",
-							   "An office code; SET LOCAL scopes it to one transaction.",
-							   &passport_office, "",
-							   PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineOfficeScope();
 	DefineCustomIntVariable("passport.max_active_per_sender",
 							"Active reservations one sender may hold at once.",
 							"0 means no limit.",
@@ -112,6 +127,26 @@ _PG_init(void)
 							NULL,
 							&passport_outbox_max_attempts, 5, 1, 100,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.documents_days",
+							"Days an applicant has to complete missing documents before the application lapses.",
+							NULL,
+							&passport_documents_days, 7, 1, 90,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.pickup_days",
+							"Days a ready passport waits for pickup before it is cancelled.",
+							NULL,
+							&passport_pickup_days, 30, 1, 365,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.billing_valid_after_interview",
+							"How long a billing issued after the interview stays payable.",
+							"Offices with payment_policy after_interview.",
+							&passport_billing_minutes_after_interview, 7 * 24 * 60, 10, 90 * 24 * 60,
+							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
+	DefineCustomIntVariable("passport.billing_valid_at_booking",
+							"How long a billing of an office that charges at booking stays payable.",
+							"Offices with payment_policy at_booking.",
+							&passport_billing_minutes_at_booking, 2 * 60, 10, 90 * 24 * 60,
+							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
 	DefineCustomIntVariable("passport.conversation_timeout",
 							"Idle time after which a conversation starts over.",
 							NULL,

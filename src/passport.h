@@ -10,6 +10,7 @@
 #define PASSPORT_H
 
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "fmgr.h"
 #include "utils/date.h"
 #include "utils/timestamp.h"
@@ -37,6 +38,7 @@
 #define ERRCODE_PP_RATE_LIMITED			MAKE_SQLSTATE('P','P','0','1','7')
 #define ERRCODE_PP_CONTINGENT_USED		MAKE_SQLSTATE('P','P','0','1','8')
 #define ERRCODE_PP_TICKET_STATE			MAKE_SQLSTATE('P','P','0','1','9')
+#define ERRCODE_PP_NTPN_USED			MAKE_SQLSTATE('P','P','0','2','0')
 
 #define ERRCODE_PP_INVALID_RESNUM		MAKE_SQLSTATE('P','P','1','0','1')
 #define ERRCODE_PP_INVALID_NIK			MAKE_SQLSTATE('P','P','1','0','2')
@@ -57,9 +59,56 @@ extern int	passport_checkin_early_minutes;
 extern int	passport_checkin_late_minutes;
 extern int	passport_max_calls;
 extern int	passport_outbox_max_attempts;
+extern int	passport_documents_days;
+extern int	passport_pickup_days;
+extern int	passport_billing_minutes_after_interview;
+extern int	passport_billing_minutes_at_booking;
+
+/* An office as LookupOffice reads it (common.c). */
+typedef struct OfficeInfo
+{
+	int64		office_id;
+	char	   *code;
+	char	   *name;
+	char	   *time_zone;
+	DateADT		today;			/* local date at the office now */
+	TimestampTz day_start;		/* local midnight of today */
+	TimestampTz day_end;		/* local midnight of tomorrow */
+} OfficeInfo;
+
+/* common.c: required arguments, copies, office local times, the office lookup */
+extern void RequireText(const char *value, const char *name);
+extern char *Upper(const char *s);
+extern char *CopyOut(MemoryContext cxt, const char *s);
+extern TimeADT LocalTime(TimestampTz ts, const char *tzname);
+extern char *ShowLocal(TimestampTz ts, const char *tzname);
+extern char *IsoDate(DateADT date);
+extern char *ClockTime(TimeADT time);
+extern void LookupOffice(const char *office_code, TimestampTz now, OfficeInfo *office);
+extern void RequireWalkInLane(const char *lane);
+
+/* Reference tables whose codes hints list (ReferenceList). */
+typedef enum ReferenceKind
+{
+	REFERENCE_LANES,
+	REFERENCE_WALK_IN_LANES,
+	REFERENCE_BOOKABLE_LANES,
+	REFERENCE_SERVICES,
+	REFERENCE_CHANNELS,
+	REFERENCE_PASSPORT_KINDS,
+	REFERENCE_KINDS
+} ReferenceKind;
+extern char *ReferenceList(ReferenceKind kind);
 
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);
+
+/* access.c: the calling role, officers' offices, the office scope */
+extern Oid	CallingRole(void);
+extern char *CallingRoleName(void);
+extern bool CallerHasRole(const char *rolname);
+extern void RequireOfficeAccess(int64 office_id);
+extern void DefineOfficeScope(void);
 
 /* compat.c: an entry point an older SQL declaration names (see there) */
 extern void PassportRetired(const char *symbol, const char *version) pg_attribute_noreturn();
@@ -69,6 +118,7 @@ extern SPIPlanPtr PassportPrepare(SPIPlanPtr *cache, const char *sql,
 								  int nargs, const Oid *argtypes);
 extern int	PassportExecute(SPIPlanPtr plan, const Datum *values,
 							const char *nulls, bool read_only, long count);
+extern void PassportExpectColumns(int ncolumns);
 extern Datum PassportGetDatum(int row, int col, bool *isnull);
 extern char *PassportGetText(int row, int col);
 extern void PassportConnect(void);
@@ -76,11 +126,45 @@ extern char *PassportArgText(FunctionCallInfo fcinfo, int n);
 extern Datum PassportRowDatum(FunctionCallInfo fcinfo, MemoryContext cxt);
 extern void PassportFinish(void);
 
+/* What one office's sweep did (sweep.c, status.c, reserve.c). */
+typedef struct SweepCounts
+{
+	int			no_shows;
+	int			billings_expired;
+	int			payment_expired;
+	int			forfeited;
+	int			uncollected;
+	int			history_rows;
+	int			messages;
+} SweepCounts;
+
+/* applications (status.c) */
+extern void SweepApplications(int64 office_id, DateADT today, TimestampTz now,
+							  SweepCounts *counts);
+
+/* reservations (reserve.c) */
+extern int	SweepNoShows(int64 office_id, DateADT today, TimestampTz now);
+extern bool TakeDayPlace(int64 office_id, const char *lane, TimestampTz day_start,
+						 TimestampTz day_end, TimestampTz now, int64 *slot_id, int16 *shard);
+
+/* outbox (outbox.c): a message's JSON payload, and the one enqueue */
+typedef struct Payload
+{
+	StringInfoData buf;
+	int			fields;
+} Payload;
+extern void PayloadInit(Payload *payload);
+extern void PayloadAdd(Payload *payload, const char *key, const char *value);
+extern char *PayloadEnd(Payload *payload);
+extern bool EnqueueMessage(int64 office_id, const char *channel, const char *recipient,
+						   const char *template, const char *language, const char *payload,
+						   const char *dedupe_key, TimestampTz now);
+
 /* queue (queue.c) */
 extern int64 IssueTicket(int64 office_id, const char *lane, const char *source,
 						 const char *reservation_code, const char *application_number,
 						 bool has_appointment, TimestampTz appointment_at, TimestampTz now,
-						 int contingent, char **code);
+						 bool has_place, int64 slot_id, int16 shard, char **code);
 
 /* identifiers (ids.c) */
 extern int64 PassportNextValue(const char *name);

@@ -6,8 +6,10 @@
  *	  start and end of service.
  *
  * Numbering takes the lane's counter row for the office's local day
- * (INSERT ... ON CONFLICT DO UPDATE), which also serialises the walk-in
- * contingent check of that lane.  Calling the next ticket locks it with
+ * (INSERT ... ON CONFLICT DO UPDATE).  A walk-in takes a place of the day
+ * from the same slot counters online bookings use (TakeDayPlace), so the
+ * two together never exceed the lane's capacity.  Calling the next ticket
+ * locks it with
  * FOR UPDATE SKIP LOCKED inside a materialised CTE, so two counters never
  * get the same ticket and neither waits for the other.
  *
@@ -26,63 +28,35 @@
 
 #include "passport.h"
 
-/* An office as the queue functions read it. */
-typedef struct QueueOffice
-{
-	int64		office_id;
-	char	   *code;
-	DateADT		today;
-} QueueOffice;
-
-/* LoadQueueOffice reads an office by code with its local date; PP011 if unknown. */
+/*
+ * LoadQueueOffice reads an office by code (PP011 if unknown) and checks
+ * that the caller may act on it.
+ */
 static void
-LoadQueueOffice(const char *office_code, TimestampTz now, QueueOffice *qo)
+LoadQueueOffice(const char *office_code, TimestampTz now, OfficeInfo *qo)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[2] = {TEXTOID, TIMESTAMPTZOID};
-	Datum		values[2];
-	bool		isnull;
-
-	if (office_code == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("office_code is required")));
-	values[0] = CStringGetTextDatum(office_code);
-	values[1] = TimestampTzGetDatum(now);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.code, ($2 AT TIME ZONE o.time_zone)::date "
-										"  FROM passport.office o WHERE o.code = upper($1) AND o.active",
-										2, types),
-						values, NULL, false, 1) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"", office_code),
-				 errdetail("No active office has this code.")));
-	qo->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-	qo->code = PassportGetText(0, 2);
-	qo->today = DatumGetDateADT(PassportGetDatum(0, 3, &isnull));
+	LookupOffice(office_code, now, qo);
+	RequireOfficeAccess(qo->office_id);
 }
 
 /*
  * IssueTicket numbers and inserts a ticket in a lane for the office's local
- * day.  With a contingent >= 0, walk-in tickets of that lane and day are
- * limited to it (PP018).  Returns the ticket id; *code gets "A-001".
+ * day; with has_place, the ticket holds that counter row's place (a
+ * walk-in).  Returns the ticket id; *code gets "A-001".
  */
 int64
 IssueTicket(int64 office_id, const char *lane, const char *source,
 			const char *reservation_code, const char *application_number,
 			bool has_appointment, TimestampTz appointment_at, TimestampTz now,
-			int contingent, char **code)
+			bool has_place, int64 slot_id, int16 shard, char **code)
 {
 	static SPIPlanPtr number_plan = NULL;
-	static SPIPlanPtr count_plan = NULL;
 	static SPIPlanPtr insert_plan = NULL;
 	static const Oid number_types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
-	static const Oid count_types[3] = {INT8OID, DATEOID, TEXTOID};
-	static const Oid insert_types[12] = {INT8OID, INT8OID, DATEOID, TEXTOID, INT4OID, TEXTOID,
-	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT2OID};
-	Datum		values[12];
-	char		nulls[12];
+	static const Oid insert_types[14] = {INT8OID, INT8OID, DATEOID, TEXTOID, INT4OID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT2OID, INT8OID, INT2OID};
+	Datum		values[14];
+	char		nulls[14];
 	bool		isnull;
 	int32		number;
 	DateADT		day;
@@ -105,32 +79,12 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 									"          (SELECT l.call_order FROM passport.lane l WHERE l.lane_code = $2)",
 									3, number_types),
 					values, NULL, false, 0);
+	/* columns: number, local date, lane prefix, calling order */
+	PassportExpectColumns(4);
 	number = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
 	day = DatumGetDateADT(PassportGetDatum(0, 2, &isnull));
 	prefix = PassportGetText(0, 3);
 	call_order = DatumGetInt16(PassportGetDatum(0, 4, &isnull));
-
-	if (contingent >= 0)
-	{
-		int64		used;
-
-		values[0] = Int64GetDatum(office_id);
-		values[1] = DateADTGetDatum(day);
-		values[2] = CStringGetTextDatum(lane);
-		PassportExecute(PassportPrepare(&count_plan,
-										"SELECT count(*) FROM passport.queue_ticket t "
-										" WHERE t.office_id = $1 AND t.local_date = $2 AND t.lane = $3 "
-										"   AND t.source = 'walk_in'",
-										3, count_types),
-						values, NULL, false, 1);
-		used = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-		if (used >= contingent)
-			ereport(ERROR,
-					(errcode(ERRCODE_PP_CONTINGENT_USED),
-					 errmsg("no walk-in place left today in lane \"%s\"", lane),
-					 errdetail("The lane takes %d walk-in(s) today and all are given.", contingent),
-					 errhint("Book online for another day.")));
-	}
 
 	*code = psprintf("%s-%03d", prefix, number);
 	ticket_id = PassportNextValue("ticket_id_seq");
@@ -150,12 +104,17 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 	nulls[9] = has_appointment ? ' ' : 'n';
 	values[10] = TimestampTzGetDatum(now);
 	values[11] = Int16GetDatum(call_order);
+	values[12] = Int64GetDatum(slot_id);
+	nulls[12] = has_place ? ' ' : 'n';
+	values[13] = Int16GetDatum(shard);
+	nulls[13] = has_place ? ' ' : 'n';
 	PassportExecute(PassportPrepare(&insert_plan,
 									"INSERT INTO passport.queue_ticket (office_id, ticket_id, local_date, "
 									"  lane, number, code, source, reservation_code, application_number, "
-									"  appointment_at, issued_at, call_order, queue_at) "
-									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($10, $11))",
-									12, insert_types),
+									"  appointment_at, issued_at, call_order, queue_at, slot_id, shard) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($10, $11), "
+									"        $13, $14)",
+									14, insert_types),
 					values, nulls, false, 0);
 	return ticket_id;
 }
@@ -223,7 +182,7 @@ bad:
 
 /* LockTicket finds today's ticket by code and locks it; PP006 if none. */
 static void
-LockTicket(const QueueOffice *qo, const char *typed, int64 *ticket_id, char **status,
+LockTicket(const OfficeInfo *qo, const char *typed, int64 *ticket_id, char **status,
 		   int32 *calls)
 {
 	static SPIPlanPtr plan = NULL;
@@ -244,6 +203,8 @@ LockTicket(const QueueOffice *qo, const char *typed, int64 *ticket_id, char **st
 				(errcode(ERRCODE_PP_NOT_FOUND),
 				 errmsg("ticket %s not found", code),
 				 errdetail("Office \"%s\" has issued no ticket %s today.", qo->code, code)));
+	/* columns: ticket id, status, calls */
+	PassportExpectColumns(3);
 	*ticket_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
 	*status = PassportGetText(0, 2);
 	*calls = DatumGetInt32(PassportGetDatum(0, 3, &isnull));
@@ -282,55 +243,47 @@ SetTicket(int64 office_id, int64 ticket_id, const char *status, TimestampTz now)
 					values, NULL, false, 0);
 }
 
-PG_FUNCTION_INFO_V1(passport_walk_in_ticket);
+PG_FUNCTION_INFO_V1(passport_walk_in_ticket_0_2);
 
-/* passport_walk_in_ticket issues a walk-in ticket within the lane's contingent. */
+/*
+ * passport_walk_in_ticket_0_2 issues a walk-in ticket holding one of the
+ * day's places in the lane (PP018 when none is left).
+ */
 Datum
-passport_walk_in_ticket(PG_FUNCTION_ARGS)
+passport_walk_in_ticket_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *lane = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[3] = {INT8OID, TEXTOID, DATEOID};
-	Datum		values[3];
-	bool		isnull;
-	QueueOffice qo;
-	int64		contingent;
+	OfficeInfo	qo;
+	int64		slot_id;
+	int16		shard;
 	int64		ticket_id;
 	char	   *code;
 	Datum		result;
 
-	if (lane == NULL || (strcmp(lane, "priority") != 0 && strcmp(lane, "percepatan") != 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_NOT_BOOKABLE),
-				 errmsg("lane \"%s\" takes no walk-ins", lane ? lane : ""),
-				 errhint("Walk-ins are served in the priority and percepatan lanes; the regular lane needs a reservation.")));
 	PassportConnect();
+	RequireWalkInLane(lane);
 	LoadQueueOffice(office_code, now, &qo);
-	values[0] = Int64GetDatum(qo.office_id);
-	values[1] = CStringGetTextDatum(lane);
-	values[2] = DateADTGetDatum(qo.today);
-	PassportExecute(PassportPrepare(&plan,
-									"SELECT coalesce(sum(s.capacity - s.booked), 0)::bigint FROM passport.slot s "
-									" WHERE s.office_id = $1 AND s.lane = $2 AND s.local_date = $3 "
-									"   AND s.opens_at <> 'infinity'",
-									3, types),
-					values, NULL, false, 1);
-	contingent = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	if (!TakeDayPlace(qo.office_id, lane, qo.day_start, qo.day_end, now, &slot_id, &shard))
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_CONTINGENT_USED),
+				 errmsg("no walk-in place left today in lane \"%s\"", lane),
+				 errdetail("Every place of the lane today is taken by bookings and walk-ins."),
+				 errhint("Book online for another day.")));
 	ticket_id = IssueTicket(qo.office_id, lane, "walk_in", NULL, NULL, false, 0, now,
-							(int) Min(contingent, INT_MAX), &code);
+							true, slot_id, shard, &code);
 	result = TicketDatum(fcinfo, cxt, qo.office_id, ticket_id);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_pickup_ticket);
+PG_FUNCTION_INFO_V1(passport_pickup_ticket_0_2);
 
-/* passport_pickup_ticket issues (once a day) a pickup ticket for a ready passport. */
+/* passport_pickup_ticket_0_2 issues (once a day) a pickup ticket for a ready passport. */
 Datum
-passport_pickup_ticket(PG_FUNCTION_ARGS)
+passport_pickup_ticket_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -347,13 +300,12 @@ passport_pickup_ticket(PG_FUNCTION_ARGS)
 	char	   *code;
 	Datum		result;
 
-	if (typed == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("application_number is required")));
+	RequireText(typed, "application_number");
 	digits = CanonicalApplicationNumber(typed);
 	office_id = ApplicationNumberOffice(digits);
 	PassportConnect();
+	if (office_id != 0)
+		RequireOfficeAccess(office_id);
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(digits);
 	values[2] = TimestampTzGetDatum(now);
@@ -382,17 +334,18 @@ passport_pickup_ticket(PG_FUNCTION_ARGS)
 						values, NULL, false, 1) == 1)
 		ticket_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
 	else
-		ticket_id = IssueTicket(office_id, "pickup", "pickup", NULL, digits, false, 0, now, -1, &code);
+		ticket_id = IssueTicket(office_id, "pickup", "pickup", NULL, digits, false, 0, now,
+								false, 0, 0, &code);
 	result = TicketDatum(fcinfo, cxt, office_id, ticket_id);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_call_next);
+PG_FUNCTION_INFO_V1(passport_call_next_0_2);
 
-/* passport_call_next gives a counter the next waiting ticket, or NULL. */
+/* passport_call_next_0_2 gives a counter the next waiting ticket, or NULL. */
 Datum
-passport_call_next(PG_FUNCTION_ARGS)
+passport_call_next_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *office_code = PassportArgText(fcinfo, 0);
@@ -403,7 +356,7 @@ passport_call_next(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
-	QueueOffice qo;
+	OfficeInfo	qo;
 	int64		ticket_id;
 	Datum		result;
 
@@ -455,16 +408,13 @@ TicketStep(FunctionCallInfo fcinfo, const char *step)
 	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *typed = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
-	QueueOffice qo;
+	OfficeInfo	qo;
 	int64		ticket_id;
 	char	   *status;
 	int32		calls;
 	Datum		result;
 
-	if (typed == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("ticket is required")));
+	RequireText(typed, "ticket");
 	PassportConnect();
 	LoadQueueOffice(office_code, now, &qo);
 	LockTicket(&qo, typed, &ticket_id, &status, &calls);
@@ -492,29 +442,29 @@ TicketStep(FunctionCallInfo fcinfo, const char *step)
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_recall);
+PG_FUNCTION_INFO_V1(passport_recall_0_2);
 
-/* passport_recall calls a ticket again, or marks it missed after max_calls. */
+/* passport_recall_0_2 calls a ticket again, or marks it missed after max_calls. */
 Datum
-passport_recall(PG_FUNCTION_ARGS)
+passport_recall_0_2(PG_FUNCTION_ARGS)
 {
 	return TicketStep(fcinfo, "recall");
 }
 
-PG_FUNCTION_INFO_V1(passport_start_service);
+PG_FUNCTION_INFO_V1(passport_start_service_0_2);
 
-/* passport_start_service records that service of a called ticket started. */
+/* passport_start_service_0_2 records that service of a called ticket started. */
 Datum
-passport_start_service(PG_FUNCTION_ARGS)
+passport_start_service_0_2(PG_FUNCTION_ARGS)
 {
 	return TicketStep(fcinfo, "start");
 }
 
-PG_FUNCTION_INFO_V1(passport_finish_service);
+PG_FUNCTION_INFO_V1(passport_finish_service_0_2);
 
-/* passport_finish_service records that service of a ticket ended. */
+/* passport_finish_service_0_2 records that service of a ticket ended. */
 Datum
-passport_finish_service(PG_FUNCTION_ARGS)
+passport_finish_service_0_2(PG_FUNCTION_ARGS)
 {
 	return TicketStep(fcinfo, "finish");
 }

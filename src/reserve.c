@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * reserve.c
- *	  Atomic slot allocation: reserve, cancel, reschedule, check-in, sweep.
+ *	  Atomic slot allocation: reserve, cancel, reschedule, check-in, and the
+ *	  no-shows the sweep marks.
  *
- * Concurrency design (DESIGN.md section 5):
+ * Concurrency design:
  *	- A slot is split over several counter rows (shards).  A booker locks
  *	  the earliest free counter row that nobody else holds (FOR UPDATE SKIP
  *	  LOCKED, LIMIT 1) and increments it in the same statement; it blocks
@@ -39,11 +40,13 @@ typedef struct OfficeCall
 {
 	int64		office_id;
 	char	   *code;
+	char	   *name;
 	char	   *time_zone;
 	bool		active;
 	bool		lane_known;
 	bool		lane_bookable;
 	bool		service_known;
+	bool		channel_known;
 	DateADT		day;			/* the requested local date */
 	TimestampTz day_start;		/* local midnight of day */
 	TimestampTz day_end;		/* local midnight of the next day */
@@ -60,6 +63,22 @@ typedef struct Allocation
 	TimestampTz starts_at;
 	TimestampTz ends_at;
 } Allocation;
+
+/* Attributes of the answer type passport.booking (0-based, as in a tuple). */
+typedef enum BookingAttribute
+{
+	BOOKING_RESERVATION_NUMBER,
+	BOOKING_OFFICE_CODE,
+	BOOKING_LOCAL_DATE,
+	BOOKING_START_TIME,
+	BOOKING_END_TIME,
+	BOOKING_LANE,
+	BOOKING_SERVICE,
+	BOOKING_STATUS,
+	BOOKING_DUPLICATE,
+	BOOKING_TICKET,
+	BOOKING_ATTRIBUTES
+} BookingAttribute;
 
 /* What a booking answer carries (strings in the caller's context). */
 typedef struct BookingOut
@@ -78,70 +97,6 @@ typedef struct BookingOut
 } BookingOut;
 
 /* ---- small helpers ------------------------------------------------------- */
-
-/* RequireText raises 22004 when a required argument is missing or blank. */
-static void
-RequireText(const char *value, const char *name)
-{
-	const char *p;
-
-	if (value != NULL)
-		for (p = value; *p; p++)
-			if (!isspace((unsigned char) *p))
-				return;
-	ereport(ERROR,
-			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			 errmsg("%s is required", name)));
-}
-
-/* Upper returns an upper-case ASCII copy of s. */
-static char *
-Upper(const char *s)
-{
-	char	   *r = pstrdup(s);
-	char	   *p;
-
-	for (p = r; *p; p++)
-		*p = pg_toupper((unsigned char) *p);
-	return r;
-}
-
-/* CopyOut duplicates a string into the caller's memory context. */
-static char *
-CopyOut(MemoryContext cxt, const char *s)
-{
-	return s ? MemoryContextStrdup(cxt, s) : NULL;
-}
-
-/* LocalTime returns the wall-clock time of ts in time zone tzname. */
-static TimeADT
-LocalTime(TimestampTz ts, const char *tzname)
-{
-	struct pg_tm tm;
-	fsec_t		fsec;
-	int			tzoff;
-	pg_tz	   *tz = pg_tzset(tzname);
-
-	if (tz == NULL || timestamp2tm(ts, &tzoff, &tm, &fsec, NULL, tz) != 0)
-		elog(ERROR, "cannot convert timestamp to time zone \"%s\"", tzname);
-	return (((((int64) tm.tm_hour * MINS_PER_HOUR) + tm.tm_min) * SECS_PER_MINUTE) + tm.tm_sec)
-		* USECS_PER_SEC + fsec;
-}
-
-/* ShowLocal formats ts as "YYYY-MM-DD HH:MM" in time zone tzname. */
-static char *
-ShowLocal(TimestampTz ts, const char *tzname)
-{
-	struct pg_tm tm;
-	fsec_t		fsec;
-	int			tzoff;
-	pg_tz	   *tz = pg_tzset(tzname);
-
-	if (tz == NULL || timestamp2tm(ts, &tzoff, &tm, &fsec, NULL, tz) != 0)
-		return pstrdup("?");
-	return psprintf("%04d-%02d-%02d %02d:%02d", tm.tm_year, tm.tm_mon,
-					tm.tm_mday, tm.tm_hour, tm.tm_min);
-}
 
 /* SenderKey returns the E.164 form of a phone-like sender, else the text. */
 static char *
@@ -167,22 +122,26 @@ static Datum
 BuildBooking(FunctionCallInfo fcinfo, const BookingOut *out)
 {
 	TupleDesc	tupdesc;
-	Datum		values[10];
-	bool		nulls[10] = {false, false, false, false, false, false, false, false, false, false};
+	Datum		values[BOOKING_ATTRIBUTES];
+	bool		nulls[BOOKING_ATTRIBUTES];
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	values[0] = CStringGetTextDatum(out->code);
-	values[1] = CStringGetTextDatum(out->office_code);
-	values[2] = DateADTGetDatum(out->local_date);
-	values[3] = TimeADTGetDatum(LocalTime(out->starts_at, out->time_zone));
-	values[4] = TimeADTGetDatum(LocalTime(out->ends_at, out->time_zone));
-	values[5] = CStringGetTextDatum(out->lane);
-	values[6] = CStringGetTextDatum(out->service);
-	values[7] = CStringGetTextDatum(out->status);
-	values[8] = BoolGetDatum(out->duplicate);
-	values[9] = out->ticket ? CStringGetTextDatum(out->ticket) : (Datum) 0;
-	nulls[9] = out->ticket == NULL;
+	if (tupdesc->natts != BOOKING_ATTRIBUTES)
+		elog(ERROR, "passport.booking has %d attributes where %d are named",
+			 tupdesc->natts, BOOKING_ATTRIBUTES);
+	memset(nulls, false, sizeof(nulls));
+	values[BOOKING_RESERVATION_NUMBER] = CStringGetTextDatum(out->code);
+	values[BOOKING_OFFICE_CODE] = CStringGetTextDatum(out->office_code);
+	values[BOOKING_LOCAL_DATE] = DateADTGetDatum(out->local_date);
+	values[BOOKING_START_TIME] = TimeADTGetDatum(LocalTime(out->starts_at, out->time_zone));
+	values[BOOKING_END_TIME] = TimeADTGetDatum(LocalTime(out->ends_at, out->time_zone));
+	values[BOOKING_LANE] = CStringGetTextDatum(out->lane);
+	values[BOOKING_SERVICE] = CStringGetTextDatum(out->service);
+	values[BOOKING_STATUS] = CStringGetTextDatum(out->status);
+	values[BOOKING_DUPLICATE] = BoolGetDatum(out->duplicate);
+	values[BOOKING_TICKET] = out->ticket ? CStringGetTextDatum(out->ticket) : (Datum) 0;
+	nulls[BOOKING_TICKET] = out->ticket == NULL;
 	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
 }
 
@@ -191,34 +150,68 @@ BuildBooking(FunctionCallInfo fcinfo, const BookingOut *out)
 /* What the first, read-only statement of a booking learns. */
 typedef struct BookingProbe
 {
-	bool		duplicate;		/* the idempotency key is already booked */
-	char	   *dup_nik;
+	bool		duplicate;		/* the client's idempotency key is already booked */
+	char	   *dup_nik;		/* what that booking was for */
+	char	   *dup_full_name;
+	DateADT		dup_birth_date;
 	BookingOut	dup;			/* its answer (strings in the caller's context) */
 	bool		nik_blocked;	/* the NIK holds a reservation or cools down */
 	bool		free_exists;	/* a released counter row with room exists */
 	bool		released;		/* a released slot (full or not) exists */
 } BookingProbe;
 
+/* Result columns of ProbeBooking's statement. */
+typedef enum ProbeColumn
+{
+	PROBE_OFFICE_ID = 1,
+	PROBE_OFFICE_NAME,
+	PROBE_TIME_ZONE,
+	PROBE_ACTIVE,
+	PROBE_LANE_KNOWN,
+	PROBE_LANE_BOOKABLE,
+	PROBE_SERVICE_KNOWN,
+	PROBE_CHANNEL_KNOWN,
+	PROBE_DAY,
+	PROBE_DAY_START,
+	PROBE_DAY_END,
+	PROBE_PREFERRED,
+	PROBE_TODAY,
+	PROBE_DUP_CODE,
+	PROBE_DUP_LOCAL_DATE,
+	PROBE_DUP_STARTS_AT,
+	PROBE_DUP_ENDS_AT,
+	PROBE_DUP_LANE,
+	PROBE_DUP_SERVICE,
+	PROBE_DUP_STATUS,
+	PROBE_DUP_NIK,
+	PROBE_DUP_FULL_NAME,
+	PROBE_DUP_BIRTH_DATE,
+	PROBE_NIK_BLOCKED,
+	PROBE_FREE_EXISTS,
+	PROBE_RELEASED
+} ProbeColumn;
+#define PROBE_COLUMNS	PROBE_RELEASED
+
 /*
  * ProbeBooking reads, in one statement, everything a booking checks before
  * it writes: the office (with lane, service and the local day's bounds),
- * an earlier reservation with the same idempotency key (none when key is
- * NULL), whether the NIK is blocked, and whether any place is free in the
- * range.  It takes a fresh snapshot, so it sees what concurrent bookings
+ * an earlier reservation of the same client (channel and sender) with the
+ * same idempotency key (none when key is NULL), whether the NIK is blocked,
+ * and whether any place is free in the range.  It takes a fresh snapshot, so it sees what concurrent bookings
  * have committed.  Reschedule reads the office through it too.
  */
 static void
 ProbeBooking(const char *office_code, const char *lane, const char *service,
 			 bool has_day, DateADT day, bool has_pref, TimeADT pref,
 			 TimestampTz now, bool earliest, const char *nik,
-			 const char *channel, const char *key, MemoryContext cxt,
-			 OfficeCall *oc, BookingProbe *probe)
+			 const char *channel, const char *sender, const char *key,
+			 MemoryContext cxt, OfficeCall *oc, BookingProbe *probe)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[10] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
-	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[10];
-	char		nulls[10];
+	static const Oid types[11] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
+	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[11];
+	char		nulls[11];
 	bool		isnull;
 	char	   *code = Upper(office_code);
 
@@ -236,14 +229,17 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	values[8] = CStringGetTextDatum(channel);
 	values[9] = key ? CStringGetTextDatum(key) : (Datum) 0;
 	nulls[9] = key ? ' ' : 'n';
+	values[10] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[10] = sender ? ' ' : 'n';
 
 	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.time_zone, o.active, "
+										"SELECT o.office_id, o.name, o.time_zone, o.active, "
 										"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
-										"       v.service_code IS NOT NULL, d.day, d.lo, d.hi, d.pref, "
+										"       v.service_code IS NOT NULL, ch.channel IS NOT NULL, "
+										"       d.day, d.lo, d.hi, d.pref, "
 										"       ($4 AT TIME ZONE o.time_zone)::date, "
 										"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
-										"       r.service, r.status, r.nik, "
+										"       r.service, r.status, r.nik, r.full_name, r.birth_date, "
 										"       EXISTS (SELECT 1 FROM passport.nik_guard g WHERE g.nik = $8 "
 										"                  AND (g.code IS NOT NULL OR g.cooldown_until > $4)), "
 										"       EXISTS (SELECT 1 FROM passport.slot c "
@@ -263,52 +259,59 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 										"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d "
 										"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
 										"  LEFT JOIN passport.service v ON v.service_code = $3 "
+										"  LEFT JOIN passport.channel ch ON ch.channel = $9 "
 										"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
 										"                      WHERE x.office_id = o.office_id AND x.channel = $9 "
+										"                        AND coalesce(x.sender, '') = coalesce($11, '') "
 										"                        AND x.idempotency_key = $10 LIMIT 1) r ON true "
 										" WHERE o.code = $1",
-										10, types),
+										11, types),
 						values, nulls, false, 1) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
 				 errmsg("unknown office \"%s\"", office_code),
 				 errdetail("No office has this code.")));
+	PassportExpectColumns(PROBE_COLUMNS);
 
-	oc->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	oc->office_id = DatumGetInt64(PassportGetDatum(0, PROBE_OFFICE_ID, &isnull));
 	oc->code = code;
-	oc->time_zone = PassportGetText(0, 2);
-	oc->active = DatumGetBool(PassportGetDatum(0, 3, &isnull));
-	oc->lane_known = DatumGetBool(PassportGetDatum(0, 4, &isnull));
-	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, 5, &isnull));
-	oc->service_known = DatumGetBool(PassportGetDatum(0, 6, &isnull));
-	oc->day = DatumGetDateADT(PassportGetDatum(0, 7, &isnull));
-	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
-	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, 9, &isnull));
-	oc->preferred = DatumGetTimestampTz(PassportGetDatum(0, 10, &isnull));
+	oc->name = PassportGetText(0, PROBE_OFFICE_NAME);
+	oc->time_zone = PassportGetText(0, PROBE_TIME_ZONE);
+	oc->active = DatumGetBool(PassportGetDatum(0, PROBE_ACTIVE, &isnull));
+	oc->lane_known = DatumGetBool(PassportGetDatum(0, PROBE_LANE_KNOWN, &isnull));
+	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, PROBE_LANE_BOOKABLE, &isnull));
+	oc->service_known = DatumGetBool(PassportGetDatum(0, PROBE_SERVICE_KNOWN, &isnull));
+	oc->channel_known = DatumGetBool(PassportGetDatum(0, PROBE_CHANNEL_KNOWN, &isnull));
+	oc->day = DatumGetDateADT(PassportGetDatum(0, PROBE_DAY, &isnull));
+	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_START, &isnull));
+	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_END, &isnull));
+	oc->preferred = DatumGetTimestampTz(PassportGetDatum(0, PROBE_PREFERRED, &isnull));
 	if (isnull)
 		oc->preferred = DT_NOBEGIN;
-	oc->today = DatumGetDateADT(PassportGetDatum(0, 11, &isnull));
+	oc->today = DatumGetDateADT(PassportGetDatum(0, PROBE_TODAY, &isnull));
 
-	(void) PassportGetDatum(0, 12, &isnull);
+	(void) PassportGetDatum(0, PROBE_DUP_CODE, &isnull);
 	probe->duplicate = !isnull;
 	if (probe->duplicate)
 	{
-		probe->dup_nik = PassportGetText(0, 19);
-		probe->dup.code = CopyOut(cxt, PassportGetText(0, 12));
+		probe->dup_nik = PassportGetText(0, PROBE_DUP_NIK);
+		probe->dup_full_name = PassportGetText(0, PROBE_DUP_FULL_NAME);
+		probe->dup_birth_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_BIRTH_DATE, &isnull));
+		probe->dup.code = CopyOut(cxt, PassportGetText(0, PROBE_DUP_CODE));
 		probe->dup.office_code = CopyOut(cxt, code);
-		probe->dup.local_date = DatumGetDateADT(PassportGetDatum(0, 13, &isnull));
-		probe->dup.starts_at = DatumGetTimestampTz(PassportGetDatum(0, 14, &isnull));
-		probe->dup.ends_at = DatumGetTimestampTz(PassportGetDatum(0, 15, &isnull));
+		probe->dup.local_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_LOCAL_DATE, &isnull));
+		probe->dup.starts_at = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DUP_STARTS_AT, &isnull));
+		probe->dup.ends_at = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DUP_ENDS_AT, &isnull));
 		probe->dup.time_zone = CopyOut(cxt, oc->time_zone);
-		probe->dup.lane = CopyOut(cxt, PassportGetText(0, 16));
-		probe->dup.service = CopyOut(cxt, PassportGetText(0, 17));
-		probe->dup.status = CopyOut(cxt, PassportGetText(0, 18));
+		probe->dup.lane = CopyOut(cxt, PassportGetText(0, PROBE_DUP_LANE));
+		probe->dup.service = CopyOut(cxt, PassportGetText(0, PROBE_DUP_SERVICE));
+		probe->dup.status = CopyOut(cxt, PassportGetText(0, PROBE_DUP_STATUS));
 		probe->dup.duplicate = true;
 		probe->dup.ticket = NULL;
 	}
-	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, 20, &isnull));
-	probe->free_exists = DatumGetBool(PassportGetDatum(0, 21, &isnull));
-	probe->released = DatumGetBool(PassportGetDatum(0, 22, &isnull));
+	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, PROBE_NIK_BLOCKED, &isnull));
+	probe->free_exists = DatumGetBool(PassportGetDatum(0, PROBE_FREE_EXISTS, &isnull));
+	probe->released = DatumGetBool(PassportGetDatum(0, PROBE_RELEASED, &isnull));
 
 	if (!oc->active)
 		ereport(ERROR,
@@ -328,15 +331,21 @@ IdempotencyConflict(const char *key)
 }
 
 /*
- * DuplicateOf tells whether the probe found an earlier reservation with the
- * request's idempotency key; a key reused for another NIK raises PP010.
+ * DuplicateOf tells whether the probe found an earlier booking of this
+ * client with the request's idempotency key.  It answers only a retry of
+ * the same request: the same NIK, name, birth date, service and lane;
+ * anything else under that key raises PP010, so nobody learns somebody
+ * else's booking by reusing a key.
  */
 static bool
-DuplicateOf(const BookingProbe *probe, const char *nik, const char *key)
+DuplicateOf(const BookingProbe *probe, const char *nik, const char *full_name,
+			DateADT birth, const char *service, const char *lane, const char *key)
 {
 	if (!probe->duplicate)
 		return false;
-	if (strcmp(probe->dup_nik, nik) != 0)
+	if (strcmp(probe->dup_nik, nik) != 0 || strcmp(probe->dup_full_name, full_name) != 0 ||
+		probe->dup_birth_date != birth || strcmp(probe->dup.service, service) != 0 ||
+		strcmp(probe->dup.lane, lane) != 0)
 		IdempotencyConflict(key);
 	return true;
 }
@@ -409,9 +418,8 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
  * others (SKIP LOCKED) or, as a last resort, waiting for the first one.
  *
  * Each comes with two tails: ALLOC_RETURN only takes the place (reschedule);
- * ALLOC_INSERT takes the place, inserts the reservation and queues its
- * confirmation message in the same statement, so that a counter row is held
- * only from there to the commit.
+ * ALLOC_INSERT takes the place and inserts the reservation in the same
+ * statement, so that a counter row is held only from there to the commit.
  */
 #define ALLOC_FAST \
 	"WITH s AS ( " \
@@ -451,16 +459,19 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 	"    birth_date, phone, channel, sender, idempotency_key, created_at, status_at) " \
 	"  SELECT $1, $8, u.slot_id, u.shard, $2, $9, u.local_date, u.starts_at, u.ends_at, " \
 	"         'booked', $10, $11, $12, $13, $14, $15, $16, $5, $5 FROM u " \
-	"  RETURNING slot_id, shard, local_date, starts_at, ends_at), " \
-	"m AS ( " \
-	"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, " \
-	"    available_at, created_at) " \
-	"  SELECT $1, $14, $15, 'reservation_confirmed', " \
-	"         jsonb_build_object('reservation_number', $8, 'office', o.name, 'date', r.local_date, " \
-	"                            'time', to_char(r.starts_at AT TIME ZONE o.time_zone, 'HH24:MI')), " \
-	"         $5, $5 " \
-	"    FROM r JOIN passport.office o ON o.office_id = $1 WHERE $15 IS NOT NULL) " \
+	"  RETURNING slot_id, shard, local_date, starts_at, ends_at) " \
 	"SELECT slot_id, shard, local_date, starts_at, ends_at FROM r"
+
+/* Result columns of the allocation statements: the counter row taken. */
+typedef enum AllocColumn
+{
+	ALLOC_SLOT_ID = 1,
+	ALLOC_SHARD,
+	ALLOC_LOCAL_DATE,
+	ALLOC_STARTS_AT,
+	ALLOC_ENDS_AT
+} AllocColumn;
+#define ALLOC_COLUMNS	ALLOC_ENDS_AT
 
 /* The reservation a booking inserts together with its place. */
 typedef struct NewReservation
@@ -555,11 +566,33 @@ AllocateSlot(int64 office_id, const char *lane, TimestampTz lo, TimestampTz hi,
 	}
 	if (n != 1)
 		elog(ERROR, "slot allocation updated %d counter rows", n);
-	out->slot_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-	out->shard = DatumGetInt16(PassportGetDatum(0, 2, &isnull));
-	out->local_date = DatumGetDateADT(PassportGetDatum(0, 3, &isnull));
-	out->starts_at = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
-	out->ends_at = DatumGetTimestampTz(PassportGetDatum(0, 5, &isnull));
+	PassportExpectColumns(ALLOC_COLUMNS);
+	out->slot_id = DatumGetInt64(PassportGetDatum(0, ALLOC_SLOT_ID, &isnull));
+	out->shard = DatumGetInt16(PassportGetDatum(0, ALLOC_SHARD, &isnull));
+	out->local_date = DatumGetDateADT(PassportGetDatum(0, ALLOC_LOCAL_DATE, &isnull));
+	out->starts_at = DatumGetTimestampTz(PassportGetDatum(0, ALLOC_STARTS_AT, &isnull));
+	out->ends_at = DatumGetTimestampTz(PassportGetDatum(0, ALLOC_ENDS_AT, &isnull));
+	return true;
+}
+
+/*
+ * TakeDayPlace takes one place for a walk-in: the earliest counter row of
+ * the office's local day [day_start, day_end) in lane with room, skipping
+ * rows that bookers hold, exactly as a booking takes one; online bookings
+ * and walk-ins draw on the same counters, so together they never exceed the
+ * day's capacity.  Returns false, having locked and written nothing, when
+ * every place of the day is taken.
+ */
+bool
+TakeDayPlace(int64 office_id, const char *lane, TimestampTz day_start,
+			 TimestampTz day_end, TimestampTz now, int64 *slot_id, int16 *shard)
+{
+	Allocation	alloc;
+
+	if (!AllocateSlot(office_id, lane, day_start, day_end, now, 0, NULL, &alloc))
+		return false;
+	*slot_id = alloc.slot_id;
+	*shard = alloc.shard;
 	return true;
 }
 
@@ -644,6 +677,25 @@ TakePlace(const OfficeCall *oc, const char *lane, TimestampTz lo, TimestampTz hi
 	RefuseRange(oc, lane, lo, hi, now, -1);
 }
 
+/*
+ * QueueConfirmation queues the message that confirms a booking to the
+ * sender who made it.
+ */
+static void
+QueueConfirmation(const OfficeCall *oc, const char *code, const char *channel,
+				  const char *sender, const Allocation *alloc, TimestampTz now)
+{
+	Payload		payload;
+
+	PayloadInit(&payload);
+	PayloadAdd(&payload, "reservation_number", code);
+	PayloadAdd(&payload, "office", oc->name);
+	PayloadAdd(&payload, "date", IsoDate(alloc->local_date));
+	PayloadAdd(&payload, "time", ClockTime(LocalTime(alloc->starts_at, oc->time_zone)));
+	EnqueueMessage(oc->office_id, channel, sender, "reservation_confirmed", NULL,
+				   PayloadEnd(&payload), NULL, now);
+}
+
 /* ---- guards -------------------------------------------------------------- */
 
 /* NikRefusal raises the reason a NIK cannot book now. */
@@ -663,6 +715,8 @@ NikRefusal(const char *nik, const char *tzname)
 						values, NULL, false, 1) == 1 &&
 		!DatumGetBool(PassportGetDatum(0, 1, &isnull)))
 	{
+		/* columns: whether the NIK holds a reservation, its cooldown end */
+		PassportExpectColumns(2);
 		until = DatumGetTimestampTz(PassportGetDatum(0, 2, &isnull));
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_COOLDOWN),
@@ -722,6 +776,8 @@ ClaimGuards(const char *nik, int64 office_id, const char *code,
 									"SELECT (SELECT count(*) FROM n) > 0, (SELECT count(*) FROM s) > 0",
 									6, types),
 					values, nulls, false, 0);
+	/* columns: whether the NIK claim took, whether the sender was counted */
+	PassportExpectColumns(2);
 	nik_ok = DatumGetBool(PassportGetDatum(0, 1, &isnull));
 	*sender_counted = DatumGetBool(PassportGetDatum(0, 2, &isnull));
 	if (nik_ok && count_sender && !*sender_counted)
@@ -800,6 +856,27 @@ typedef struct ReservationRow
 	DateADT		today;			/* local date now at the office */
 } ReservationRow;
 
+/* Result columns of LockReservation's statement. */
+typedef enum LockedColumn
+{
+	LOCKED_SLOT_ID = 1,
+	LOCKED_SHARD,
+	LOCKED_LANE,
+	LOCKED_SERVICE,
+	LOCKED_LOCAL_DATE,
+	LOCKED_STARTS_AT,
+	LOCKED_ENDS_AT,
+	LOCKED_STATUS,
+	LOCKED_NIK,
+	LOCKED_SENDER,
+	LOCKED_BIRTH_DATE,
+	LOCKED_RESCHEDULES,
+	LOCKED_OFFICE_CODE,
+	LOCKED_TIME_ZONE,
+	LOCKED_TODAY
+} LockedColumn;
+#define LOCKED_COLUMNS	LOCKED_TODAY
+
 /*
  * LockReservation finds a reservation by its typed number and locks it.
  * With check_factor, the sender or the birth date must match; an unknown
@@ -835,23 +912,24 @@ LockReservation(const char *typed, bool check_factor, const char *sender,
 						values, NULL, false, 1) != 1)
 		goto notfound;
 
+	PassportExpectColumns(LOCKED_COLUMNS);
 	row->office_id = office_id;
 	row->code = code;
-	row->slot_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-	row->shard = DatumGetInt16(PassportGetDatum(0, 2, &isnull));
-	row->lane = PassportGetText(0, 3);
-	row->service = PassportGetText(0, 4);
-	row->local_date = DatumGetDateADT(PassportGetDatum(0, 5, &isnull));
-	row->starts_at = DatumGetTimestampTz(PassportGetDatum(0, 6, &isnull));
-	row->ends_at = DatumGetTimestampTz(PassportGetDatum(0, 7, &isnull));
-	row->status = PassportGetText(0, 8);
-	row->nik = PassportGetText(0, 9);
-	row->sender = PassportGetText(0, 10);
-	row->birth_date = DatumGetDateADT(PassportGetDatum(0, 11, &isnull));
-	row->reschedules = DatumGetInt16(PassportGetDatum(0, 12, &isnull));
-	row->office_code = PassportGetText(0, 13);
-	row->time_zone = PassportGetText(0, 14);
-	row->today = DatumGetDateADT(PassportGetDatum(0, 15, &isnull));
+	row->slot_id = DatumGetInt64(PassportGetDatum(0, LOCKED_SLOT_ID, &isnull));
+	row->shard = DatumGetInt16(PassportGetDatum(0, LOCKED_SHARD, &isnull));
+	row->lane = PassportGetText(0, LOCKED_LANE);
+	row->service = PassportGetText(0, LOCKED_SERVICE);
+	row->local_date = DatumGetDateADT(PassportGetDatum(0, LOCKED_LOCAL_DATE, &isnull));
+	row->starts_at = DatumGetTimestampTz(PassportGetDatum(0, LOCKED_STARTS_AT, &isnull));
+	row->ends_at = DatumGetTimestampTz(PassportGetDatum(0, LOCKED_ENDS_AT, &isnull));
+	row->status = PassportGetText(0, LOCKED_STATUS);
+	row->nik = PassportGetText(0, LOCKED_NIK);
+	row->sender = PassportGetText(0, LOCKED_SENDER);
+	row->birth_date = DatumGetDateADT(PassportGetDatum(0, LOCKED_BIRTH_DATE, &isnull));
+	row->reschedules = DatumGetInt16(PassportGetDatum(0, LOCKED_RESCHEDULES, &isnull));
+	row->office_code = PassportGetText(0, LOCKED_OFFICE_CODE);
+	row->time_zone = PassportGetText(0, LOCKED_TIME_ZONE);
+	row->today = DatumGetDateADT(PassportGetDatum(0, LOCKED_TODAY, &isnull));
 
 	if (!check_factor)
 		return;
@@ -956,13 +1034,6 @@ passport_reserve(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("idempotency_key is longer than 200 characters")));
-	if (strcmp(channel, "whatsapp") != 0 && strcmp(channel, "app") != 0 &&
-		strcmp(channel, "web") != 0 && strcmp(channel, "counter") != 0 &&
-		strcmp(channel, "api") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown channel \"%s\"", channel),
-				 errhint("Channels are whatsapp, app, web, counter and api.")));
 	CheckNikOrError(nik_in, birth, nik);
 	if (phone_in != NULL)
 		phone = NormalisePhoneOrError(phone_in, "phone number");
@@ -970,25 +1041,31 @@ passport_reserve(PG_FUNCTION_ARGS)
 
 	PassportConnect();
 	ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
-				 earliest || !has_day, nik, channel, key, cxt, &oc, &probe);
+				 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
+	if (!oc.channel_known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown channel \"%s\"", channel),
+				 errhint("Channels are %s.", ReferenceList(REFERENCE_CHANNELS))));
 	if (!oc.lane_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown lane \"%s\"", lane),
-				 errhint("Lanes are regular, priority, percepatan and pickup.")));
+				 errhint("Lanes are %s.", ReferenceList(REFERENCE_LANES))));
 	if (!oc.service_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown service \"%s\"", service),
-				 errhint("Services are new_adult, new_child, renewal, lost, damaged and data_change.")));
+				 errhint("Services are %s.", ReferenceList(REFERENCE_SERVICES))));
 	if (!oc.lane_bookable)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_NOT_BOOKABLE),
 				 errmsg("lane \"%s\" takes no reservations", lane),
-				 errdetail("Priority and pickup lanes are served on arrival.")));
+				 errdetail("Only the %s lanes take reservations; the others serve people on arrival.",
+						   ReferenceList(REFERENCE_BOOKABLE_LANES))));
 
 	/* a retried request is answered before any counter is touched */
-	if (DuplicateOf(&probe, nik, key))
+	if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
 	{
 		PassportFinish();
 		PG_RETURN_DATUM(BuildBooking(fcinfo, &probe.dup));
@@ -1005,8 +1082,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 	{
 		/* perhaps the same request, committed while we waited on the NIK */
 		ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
-					 earliest || !has_day, nik, channel, key, cxt, &oc, &probe);
-		if (DuplicateOf(&probe, nik, key))
+					 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
+		if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
 		{
 			if (sender_counted)
 				ReleaseSender(sender);
@@ -1027,6 +1104,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 	ins.sender = sender;
 	ins.key = key;
 	TakePlace(&oc, lane, lo, hi, now, 0, &ins, &alloc);
+	if (sender != NULL)
+		QueueConfirmation(&oc, code, channel, sender, &alloc, now);
 
 	out.code = CopyOut(cxt, code);
 	out.office_code = CopyOut(cxt, oc.code);
@@ -1164,7 +1243,7 @@ passport_reschedule(PG_FUNCTION_ARGS)
 						   passport_reschedule_min_days, row.code, ShowLocal(row.starts_at, row.time_zone))));
 
 	ProbeBooking(row.office_code, row.lane, row.service, true, day, has_pref, pref, now,
-				 earliest, row.nik, "", NULL, cxt, &oc, &probe);
+				 earliest, row.nik, "", NULL, NULL, cxt, &oc, &probe);
 	RangeFor(&oc, earliest, now, &lo, &hi);
 	TakePlace(&oc, row.lane, lo, hi, now, row.slot_id, NULL, &alloc);
 	ReleasePlace(row.office_id, row.slot_id, row.shard);
@@ -1201,11 +1280,11 @@ passport_reschedule(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
 
-PG_FUNCTION_INFO_V1(passport_check_in);
+PG_FUNCTION_INFO_V1(passport_check_in_0_2);
 
-/* passport_check_in checks a reservation in within its window. */
+/* passport_check_in_0_2 checks a reservation in within its window. */
 Datum
-passport_check_in(PG_FUNCTION_ARGS)
+passport_check_in_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -1216,9 +1295,12 @@ passport_check_in(PG_FUNCTION_ARGS)
 	ReservationRow row;
 	BookingOut	out;
 	char	   *ticket;
+	int64		office_id;
 
 	RequireText(typed, "reservation_number");
 	PassportConnect();
+	if (ReservationNumberOffice(CanonicalReservationNumber(typed), &office_id))
+		RequireOfficeAccess(office_id);
 	LockReservation(typed, false, NULL, false, 0, now, &row);
 	if (office_code != NULL && pg_strcasecmp(office_code, row.office_code) != 0)
 		ereport(ERROR,
@@ -1272,7 +1354,7 @@ passport_check_in(PG_FUNCTION_ARGS)
 	EndNik(row.nik, row.code, false, now);
 	ReleaseSender(row.sender);
 	IssueTicket(row.office_id, row.lane, "check_in", row.code, NULL, true, row.starts_at,
-				now, -1, &ticket);
+				now, false, 0, 0, &ticket);
 
 	row.status = "checked_in";
 	RowToBooking(&row, cxt, &out);
@@ -1281,223 +1363,51 @@ passport_check_in(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
 
-PG_FUNCTION_INFO_V1(passport_sweep);
-
 /*
- * passport_sweep marks the booked reservations of ended days as no_show,
- * starting their NIK cooldown, and clears expired cooldowns; it expires
- * unpaid billings (their applications become payment_expired), forfeits
- * applications whose missing documents were not completed in time, and
- * marks passports not collected within 30 days, each with a history row;
- * it queues the messages these moves cause, and reminders: the visit
- * tomorrow, a billing about to expire, a pickup deadline within 3 days
- * (each once, by its dedupe key).  Each office
- * is one set of statements filtered by office; concurrent sweeps and
- * check-ins meet on the reservation rows (status = 'booked' is rechecked
- * after any lock wait), so nothing is counted twice.
+ * SweepNoShows marks the booked reservations of an office's days that have
+ * ended (before today, local) as no-shows: each NIK starts its cooldown and
+ * each sender is counted one reservation less.  Returns how many it marked.
+ * A check-in racing with it meets it on the reservation row: the status is
+ * checked again after the lock wait, so nothing is counted twice.  The
+ * caller holds an SPI connection.
  */
-Datum
-passport_sweep(PG_FUNCTION_ARGS)
+int
+SweepNoShows(int64 office_id, DateADT today, TimestampTz now)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *office_code = PassportArgText(fcinfo, 0);
-	TimestampTz now = PassportNow();
-	TimestampTz until = now + (int64) passport_cooldown_minutes * USECS_PER_MINUTE;
-	static SPIPlanPtr offices_plan = NULL;
-	static SPIPlanPtr sweep_plan = NULL;
-	static SPIPlanPtr clear_plan = NULL;
-	static SPIPlanPtr app_plan = NULL;
-	static SPIPlanPtr notice_plan = NULL;
-	static const Oid office_types[2] = {TEXTOID, TIMESTAMPTZOID};
-	static const Oid sweep_types[4] = {INT8OID, DATEOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-	static const Oid clear_types[1] = {TIMESTAMPTZOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, DATEOID, TIMESTAMPTZOID};
+	Datum		values[3];
 	int			n;
 	int			i;
-	int64	   *ids;
-	DateADT    *todays;
+	char	  **niks;
 	char	  **codes;
-	int			cleared;
+	char	  **senders;
 
-	InitMaterializedSRF(fcinfo, 0);
-	PassportConnect();
-
-	values[0] = office_code ? CStringGetTextDatum(Upper(office_code)) : (Datum) 0;
-	nulls[0] = office_code ? ' ' : 'n';
-	values[1] = TimestampTzGetDatum(now);
-	n = PassportExecute(PassportPrepare(&offices_plan,
-										"SELECT o.office_id, o.code, ($2 AT TIME ZONE o.time_zone)::date "
-										"  FROM passport.office o WHERE $1 IS NULL OR o.code = $1 "
-										" ORDER BY o.office_id",
-										2, office_types),
-						values, nulls, true, 0);
-	if (n == 0 && office_code != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"", office_code),
-				 errdetail("No office has this code.")));
-	ids = palloc(sizeof(int64) * (n + 1));
-	todays = palloc(sizeof(DateADT) * (n + 1));
+	values[0] = Int64GetDatum(office_id);
+	values[1] = DateADTGetDatum(today);
+	values[2] = TimestampTzGetDatum(now);
+	n = PassportExecute(PassportPrepare(&plan,
+										"UPDATE passport.reservation r SET status = 'no_show', status_at = $3 "
+										" WHERE r.office_id = $1 AND r.status = 'booked' AND r.local_date < $2 "
+										"RETURNING r.nik, r.code, r.sender",
+										3, types),
+						values, NULL, false, 0);
+	/* columns: NIK, reservation number, sender */
+	if (n > 0)
+		PassportExpectColumns(3);
+	niks = palloc(sizeof(char *) * (n + 1));
 	codes = palloc(sizeof(char *) * (n + 1));
+	senders = palloc(sizeof(char *) * (n + 1));
 	for (i = 0; i < n; i++)
 	{
-		bool		isnull;
-
-		ids[i] = DatumGetInt64(PassportGetDatum(i, 1, &isnull));
+		niks[i] = PassportGetText(i, 1);
 		codes[i] = PassportGetText(i, 2);
-		todays[i] = DatumGetDateADT(PassportGetDatum(i, 3, &isnull));
+		senders[i] = PassportGetText(i, 3);
 	}
-
-	values[0] = TimestampTzGetDatum(now);
-	cleared = PassportExecute(PassportPrepare(&clear_plan,
-											  "DELETE FROM passport.nik_guard g "
-											  " WHERE g.code IS NULL AND g.cooldown_until <= $1",
-											  1, clear_types),
-							  values, NULL, false, 0);
-
 	for (i = 0; i < n; i++)
 	{
-		Datum		out[7];
-		bool		outnull[7] = {false, false, false, false, false, false, false};
-		int32		messages;
-		bool		isnull;
-		int			marked;
-
-		values[0] = Int64GetDatum(ids[i]);
-		values[1] = DateADTGetDatum(todays[i]);
-		values[2] = TimestampTzGetDatum(now);
-		values[3] = TimestampTzGetDatum(until);
-		PassportExecute(PassportPrepare(&sweep_plan,
-										"WITH gone AS ( "
-										"  UPDATE passport.reservation r SET status = 'no_show', status_at = $3 "
-										"   WHERE r.office_id = $1 AND r.status = 'booked' AND r.local_date < $2 "
-										"  RETURNING r.nik, r.code, r.sender), "
-										"cool AS ( "
-										"  UPDATE passport.nik_guard g SET office_id = NULL, code = NULL, cooldown_until = $4 "
-										"    FROM gone WHERE g.nik = gone.nik AND g.code = gone.code RETURNING 1), "
-										"senders AS ( "
-										"  UPDATE passport.sender_guard sg SET active = GREATEST(sg.active - x.n, 0) "
-										"    FROM (SELECT gone.sender, count(*)::integer AS n FROM gone "
-										"           WHERE gone.sender IS NOT NULL GROUP BY gone.sender) x "
-										"   WHERE sg.sender = x.sender RETURNING 1) "
-										"SELECT (SELECT count(*) FROM gone)::integer, "
-										"       (SELECT count(*) FROM cool), (SELECT count(*) FROM senders)",
-										4, sweep_types),
-						values, NULL, false, 0);
-		marked = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
-
-		/* applications: unpaid billings, missing documents, uncollected passports */
-		PassportExecute(PassportPrepare(&app_plan,
-										"WITH exp AS ( "
-										"  UPDATE passport.billing b SET status = 'expired' "
-										"   WHERE b.office_id = $1 AND b.status = 'open' AND b.expires_at <= $3 "
-										"  RETURNING b.application_number), "
-										"pe AS ( "
-										"  UPDATE passport.application a "
-										"     SET status = 'payment_expired', version = a.version + 1, status_at = $3 "
-										"    FROM exp WHERE a.office_id = $1 AND a.application_number = exp.application_number "
-										"     AND a.status = 'awaiting_payment' "
-										"  RETURNING a.application_number, a.version), "
-										"ff AS ( "
-										"  UPDATE passport.application a "
-										"     SET status = 'forfeited', version = a.version + 1, status_at = $3 "
-										"   WHERE a.office_id = $1 AND a.status = 'incomplete' AND a.incomplete_until <= $3 "
-										"  RETURNING a.application_number, a.version), "
-										"uc AS ( "
-										"  UPDATE passport.application a "
-										"     SET status = 'uncollected', version = a.version + 1, status_at = $3 "
-										"   WHERE a.office_id = $1 AND a.status = 'ready' AND a.pickup_until < $2 "
-										"  RETURNING a.application_number, a.version), "
-										"ev AS ( "
-										"  INSERT INTO passport.application_event (office_id, application_number, seq, "
-										"    from_status, to_status, actor, actor_role, channel, at, reason) "
-										"  SELECT $1, x.application_number, x.version, x.f, x.t, 'sweep', 'system', 'system', $3, x.why "
-										"    FROM (SELECT pe.application_number, pe.version, 'awaiting_payment' AS f, "
-										"                 'payment_expired' AS t, 'billing expired unpaid' AS why FROM pe "
-										"          UNION ALL SELECT ff.application_number, ff.version, 'incomplete', 'forfeited', "
-										"                 'documents not completed within 7 days' FROM ff "
-										"          UNION ALL SELECT uc.application_number, uc.version, 'ready', 'uncollected', "
-										"                 'not collected within 30 days' FROM uc) x "
-										"  RETURNING 1), "
-										"msg AS ( "
-										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-										"    available_at, created_at) "
-										"  SELECT $1, passport.contact_channel(coalesce(a.sender, a.phone)), "
-										"         coalesce(a.sender, a.phone), 'status_' || x.t, "
-										"         jsonb_build_object('application_number', a.application_number, 'office', o.name), $3, $3 "
-										"    FROM (SELECT pe.application_number, 'payment_expired' AS t FROM pe "
-										"          UNION ALL SELECT ff.application_number, 'forfeited' FROM ff "
-										"          UNION ALL SELECT uc.application_number, 'uncollected' FROM uc) x "
-										"    JOIN passport.application a ON a.office_id = $1 AND a.application_number = x.application_number "
-										"    JOIN passport.office o ON o.office_id = $1 "
-										"   WHERE coalesce(a.sender, a.phone) IS NOT NULL "
-										"  RETURNING 1) "
-										"SELECT (SELECT count(*) FROM exp)::integer, (SELECT count(*) FROM ff)::integer, "
-										"       (SELECT count(*) FROM uc)::integer, (SELECT count(*) FROM ev)::integer, "
-										"       (SELECT count(*) FROM msg)::integer",
-										4, sweep_types),
-						values, NULL, false, 0);
-		out[0] = CStringGetTextDatum(codes[i]);
-		out[1] = Int32GetDatum(marked);
-		out[2] = PassportGetDatum(0, 1, &isnull);
-		out[3] = PassportGetDatum(0, 2, &isnull);
-		out[4] = PassportGetDatum(0, 3, &isnull);
-		messages = DatumGetInt32(PassportGetDatum(0, 5, &isnull));
-
-		/* reminders: the visit tomorrow, a billing about to expire, a pickup deadline */
-		PassportExecute(PassportPrepare(&notice_plan,
-										"WITH rem AS ( "
-										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-										"    dedupe_key, available_at, created_at) "
-										"  SELECT r.office_id, r.channel, r.sender, 'visit_reminder', "
-										"         jsonb_build_object('reservation_number', r.code, 'office', o.name, "
-										"           'date', r.local_date, 'time', to_char(r.starts_at AT TIME ZONE o.time_zone, 'HH24:MI')), "
-										"         'reminder:' || r.code || ':' || r.local_date, $3, $3 "
-										"    FROM passport.reservation r JOIN passport.office o ON o.office_id = r.office_id "
-										"   WHERE r.office_id = $1 AND r.status = 'booked' AND r.local_date = $2 + 1 "
-										"     AND r.sender IS NOT NULL "
-										"  ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
-										"  RETURNING 1), "
-										"bil AS ( "
-										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-										"    dedupe_key, available_at, created_at) "
-										"  SELECT b.office_id, passport.contact_channel(coalesce(a.sender, a.phone)), "
-										"         coalesce(a.sender, a.phone), 'billing_expiring', "
-										"         jsonb_build_object('billing_code', b.billing_code, 'amount', to_char(b.amount, 'FM999G999G999'), "
-										"           'expires_at', to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI')), "
-										"         'billing_expiring:' || b.billing_code, $3, $3 "
-										"    FROM passport.billing b "
-										"    JOIN passport.application a ON a.office_id = b.office_id AND a.application_number = b.application_number "
-										"    JOIN passport.office o ON o.office_id = b.office_id "
-										"   WHERE b.office_id = $1 AND b.status = 'open' AND b.expires_at > $3 "
-										"     AND b.expires_at <= $3 + CASE WHEN b.expires_at - b.issued_at <= interval '2 hours' "
-										"                                   THEN interval '30 minutes' ELSE interval '1 day' END "
-										"     AND coalesce(a.sender, a.phone) IS NOT NULL "
-										"  ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
-										"  RETURNING 1), "
-										"pk AS ( "
-										"  INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-										"    dedupe_key, available_at, created_at) "
-										"  SELECT a.office_id, passport.contact_channel(coalesce(a.sender, a.phone)), "
-										"         coalesce(a.sender, a.phone), 'pickup_deadline', "
-										"         jsonb_build_object('application_number', a.application_number, 'office', o.name, "
-										"           'pickup_until', a.pickup_until), "
-										"         'pickup_deadline:' || a.application_number, $3, $3 "
-										"    FROM passport.application a JOIN passport.office o ON o.office_id = a.office_id "
-										"   WHERE a.office_id = $1 AND a.status = 'ready' AND a.pickup_until <= $2 + 3 "
-										"     AND coalesce(a.sender, a.phone) IS NOT NULL "
-										"  ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
-										"  RETURNING 1) "
-										"SELECT ((SELECT count(*) FROM rem) + (SELECT count(*) FROM bil) "
-										"        + (SELECT count(*) FROM pk))::integer",
-										4, sweep_types),
-						values, NULL, false, 0);
-		messages += DatumGetInt32(PassportGetDatum(0, 1, &isnull));
-		out[5] = Int32GetDatum(messages);
-		out[6] = Int32GetDatum(i == 0 ? cleared : 0);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
+		EndNik(niks[i], codes[i], true, now);
+		ReleaseSender(senders[i]);
 	}
-	PassportFinish();
-	return (Datum) 0;
+	return n;
 }

@@ -77,6 +77,19 @@ PassportExecute(SPIPlanPtr plan, const Datum *values, const char *nulls,
 	return (int) SPI_processed;
 }
 
+/*
+ * PassportExpectColumns raises an internal error unless the last result has
+ * ncolumns columns.  Each statement whose result is read by column names
+ * its columns in an enum beside it; this catches the two drifting apart.
+ */
+void
+PassportExpectColumns(int ncolumns)
+{
+	if (SPI_tuptable == NULL || SPI_tuptable->tupdesc->natts != ncolumns)
+		elog(ERROR, "statement returned %d columns where %d are named",
+			 SPI_tuptable ? SPI_tuptable->tupdesc->natts : 0, ncolumns);
+}
+
 /* PassportGetDatum returns column col (1-based) of result row row. */
 Datum
 PassportGetDatum(int row, int col, bool *isnull)

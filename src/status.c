@@ -31,7 +31,8 @@
 #include "ident.h"
 
 #define DAY_USECS		((int64) 24 * 60 * 60 * USECS_PER_SEC)
-#define HOUR_USECS		((int64) 60 * 60 * USECS_PER_SEC)
+/* how far a bank's clock may be ahead of the database's */
+#define PAID_AT_SKEW	((int64) 5 * 60 * USECS_PER_SEC)
 
 /* An application row as the engine reads it (locked). */
 typedef struct AppRow
@@ -50,35 +51,17 @@ typedef struct AppRow
 	TimestampTz incomplete_until;
 	DateADT		today;			/* local date at the office */
 	char	   *payment_policy;
+	bool		lane_surcharge;	/* the lane adds the percepatan tariff */
+	int32		ready_days;		/* working days from approval to ready */
 	char	   *rule_roles;		/* roles allowed to move to the target, "" if none */
 	bool		target_known;	/* the target is a known status */
 } AppRow;
-
-/* CallerHasRole tells whether the calling user has the privileges of rolname. */
-static bool
-CallerHasRole(const char *rolname)
-{
-	Oid			outer = GetOuterUserId();
-	Oid			role;
-
-	if (superuser_arg(outer))
-		return true;
-	role = get_role_oid(rolname, true);
-	return OidIsValid(role) && has_privs_of_role(outer, role);
-}
 
 /* CallerIsOfficer: officers and administrators make the officer moves. */
 static bool
 CallerIsOfficer(void)
 {
 	return CallerHasRole("passport_officer") || CallerHasRole("passport_admin");
-}
-
-/* CallerName returns the calling user's name, recorded as the actor. */
-static char *
-CallerName(void)
-{
-	return GetUserNameFromId(GetOuterUserId(), false);
 }
 
 /* StateDatum forms the passport.application_state answer from the database. */
@@ -110,6 +93,27 @@ StateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id,
 	return PassportRowDatum(fcinfo, cxt);
 }
 
+/* Result columns of LockApplication's statement. */
+typedef enum AppColumn
+{
+	APP_STATUS = 1,
+	APP_VERSION,
+	APP_SERVICE,
+	APP_PASSPORT_KIND,
+	APP_VALIDITY_YEARS,
+	APP_LANE,
+	APP_FORCE_MAJEURE,
+	APP_INCOMPLETE_UNTIL,
+	APP_OFFICE_CODE,
+	APP_TODAY,
+	APP_PAYMENT_POLICY,
+	APP_LANE_SURCHARGE,
+	APP_READY_DAYS,
+	APP_RULE_ROLES,
+	APP_TARGET_KNOWN
+} AppColumn;
+#define APP_COLUMNS		APP_TARGET_KNOWN
+
 /*
  * LockApplication finds an application by its canonical number and locks
  * it; raises PP006 when there is none.
@@ -133,33 +137,39 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 											"SELECT a.status, a.version, a.service, a.passport_kind, "
 											"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, "
 											"       o.code, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy, "
+											"       coalesce(l.tariff_item = 'percepatan', false), "
+											"       coalesce(l.ready_working_days, 3), "
 											"       (SELECT coalesce(string_agg(t.actor_role, ',' ORDER BY t.actor_role), '') "
 											"          FROM passport.transition t "
 											"         WHERE t.from_status = a.status AND t.to_status = $4), "
 											"       EXISTS (SELECT 1 FROM passport.application_status s WHERE s.status = $4) "
 											"  FROM passport.application a "
 											"  JOIN passport.office o ON o.office_id = a.office_id "
+											"  LEFT JOIN passport.lane l ON l.lane_code = a.lane "
 											" WHERE a.office_id = $1 AND a.application_number = $2 "
 											"   FOR UPDATE OF a",
 											4, types),
 							values, NULL, false, 1) == 1)
 		{
+			PassportExpectColumns(APP_COLUMNS);
 			row->office_id = office_id;
 			row->number = pstrdup(digits);
-			row->status = PassportGetText(0, 1);
-			row->version = DatumGetInt32(PassportGetDatum(0, 2, &isnull));
-			row->service = PassportGetText(0, 3);
-			row->passport_kind = PassportGetText(0, 4);
-			row->validity_years = DatumGetInt16(PassportGetDatum(0, 5, &isnull));
-			row->lane = PassportGetText(0, 6);
-			row->force_majeure = DatumGetBool(PassportGetDatum(0, 7, &isnull));
-			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
+			row->status = PassportGetText(0, APP_STATUS);
+			row->version = DatumGetInt32(PassportGetDatum(0, APP_VERSION, &isnull));
+			row->service = PassportGetText(0, APP_SERVICE);
+			row->passport_kind = PassportGetText(0, APP_PASSPORT_KIND);
+			row->validity_years = DatumGetInt16(PassportGetDatum(0, APP_VALIDITY_YEARS, &isnull));
+			row->lane = PassportGetText(0, APP_LANE);
+			row->force_majeure = DatumGetBool(PassportGetDatum(0, APP_FORCE_MAJEURE, &isnull));
+			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, APP_INCOMPLETE_UNTIL, &isnull));
 			row->has_incomplete_until = !isnull;
-			row->office_code = PassportGetText(0, 9);
-			row->today = DatumGetDateADT(PassportGetDatum(0, 10, &isnull));
-			row->payment_policy = PassportGetText(0, 11);
-			row->rule_roles = PassportGetText(0, 12);
-			row->target_known = DatumGetBool(PassportGetDatum(0, 13, &isnull));
+			row->office_code = PassportGetText(0, APP_OFFICE_CODE);
+			row->today = DatumGetDateADT(PassportGetDatum(0, APP_TODAY, &isnull));
+			row->payment_policy = PassportGetText(0, APP_PAYMENT_POLICY);
+			row->lane_surcharge = DatumGetBool(PassportGetDatum(0, APP_LANE_SURCHARGE, &isnull));
+			row->ready_days = DatumGetInt32(PassportGetDatum(0, APP_READY_DAYS, &isnull));
+			row->rule_roles = PassportGetText(0, APP_RULE_ROLES);
+			row->target_known = DatumGetBool(PassportGetDatum(0, APP_TARGET_KNOWN, &isnull));
 			return;
 		}
 	}
@@ -253,18 +263,22 @@ IssueBilling(const AppRow *row, TimestampTz now)
 	int64		amount;
 	Datum		breakdown;
 	char	   *code;
-	int64		validity = strcmp(row->payment_policy, "at_booking") == 0 ? 2 * HOUR_USECS : 7 * DAY_USECS;
+	int64		validity = (int64) (strcmp(row->payment_policy, "at_booking") == 0 ?
+										passport_billing_minutes_at_booking :
+										passport_billing_minutes_after_interview) * USECS_PER_MINUTE;
 
 	values[0] = CStringGetTextDatum(row->service);
 	values[1] = CStringGetTextDatum(row->passport_kind);
 	values[2] = Int32GetDatum(row->validity_years);
-	values[3] = BoolGetDatum(strcmp(row->lane, "percepatan") == 0);
+	values[3] = BoolGetDatum(row->lane_surcharge);
 	values[4] = BoolGetDatum(row->force_majeure);
 	values[5] = DateADTGetDatum(row->today);
 	PassportExecute(PassportPrepare(&amount_plan,
 									"SELECT b.amount, b.breakdown FROM passport.billing_amount($1, $2, $3, $4, $5, $6) b",
 									6, amount_types),
 					values, NULL, false, 1);
+	/* columns: amount, breakdown */
+	PassportExpectColumns(2);
 	amount = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
 	breakdown = SPI_datumTransfer(PassportGetDatum(0, 2, &isnull), false, -1);
 
@@ -312,7 +326,7 @@ PromisedReadyOn(const AppRow *row)
 
 	values[0] = Int64GetDatum(row->office_id);
 	values[1] = DateADTGetDatum(row->today);
-	values[2] = Int32GetDatum(strcmp(row->lane, "percepatan") == 0 ? 0 : 3);
+	values[2] = Int32GetDatum(row->ready_days);
 	PassportExecute(PassportPrepare(&plan,
 									"SELECT passport.add_working_days($1, $2, $3)",
 									3, types),
@@ -320,58 +334,85 @@ PromisedReadyOn(const AppRow *row)
 	return DatumGetDateADT(PassportGetDatum(0, 1, &isnull));
 }
 
+/* Result columns of QueueStatusMessage's statement. */
+typedef enum MessageColumn
+{
+	MSG_CHANNEL = 1,
+	MSG_RECIPIENT,
+	MSG_OFFICE_NAME,
+	MSG_PROMISED_READY_ON,
+	MSG_PICKUP_UNTIL,
+	MSG_BILLING_CODE,
+	MSG_AMOUNT,
+	MSG_EXPIRES_AT
+} MessageColumn;
+#define MSG_COLUMNS		MSG_EXPIRES_AT
+
 /*
- * QueueStatusMessage writes the outbox row an applicant gets for a move
- * (nothing for moves they need not hear about, or without a recipient).
+ * QueueStatusMessage queues the message an applicant gets for a move
+ * (nothing for moves they need not hear about, or without a recipient) and
+ * returns whether it queued one.  Dates and amounts are formatted here as
+ * the templates show them.
  */
-static void
+static bool
 QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[4] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[4];
+	static const Oid types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
 	const char *template;
+	Payload		payload;
 
 	if (strcmp(to, "awaiting_payment") == 0)
 		template = "billing_issued";
 	else if (strcmp(to, "ready") == 0)
 		template = "passport_ready";
 	else if (strcmp(to, "incomplete") == 0 || strcmp(to, "approved") == 0 ||
-			 strcmp(to, "rejected") == 0 || strcmp(to, "cancelled") == 0)
+			 strcmp(to, "rejected") == 0 || strcmp(to, "cancelled") == 0 ||
+			 strcmp(to, "payment_expired") == 0 || strcmp(to, "forfeited") == 0 ||
+			 strcmp(to, "uncollected") == 0)
 		template = psprintf("status_%s", to);
 	else
-		return;
+		return false;
 	values[0] = Int64GetDatum(row->office_id);
 	values[1] = CStringGetTextDatum(row->number);
-	values[2] = CStringGetTextDatum(template);
-	values[3] = TimestampTzGetDatum(now);
-	PassportExecute(PassportPrepare(&plan,
-									"INSERT INTO passport.outbox (office_id, channel, recipient, template, payload, "
-									"  available_at, created_at) "
-									"SELECT a.office_id, passport.contact_channel(coalesce(a.sender, a.phone)), "
-									"       coalesce(a.sender, a.phone), $3, "
-									"       jsonb_strip_nulls(jsonb_build_object( "
-									"         'application_number', a.application_number, 'office', o.name, "
-									"         'promised_ready_on', a.promised_ready_on, 'pickup_until', a.pickup_until, "
-									"         'billing_code', b.billing_code, 'amount', to_char(b.amount, 'FM999G999G999'), "
-									"         'expires_at', to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI'))), "
-									"       $4, $4 "
-									"  FROM passport.application a "
-									"  JOIN passport.office o ON o.office_id = a.office_id "
-									"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at FROM passport.billing x "
-									"                      WHERE x.office_id = a.office_id AND x.application_number = a.application_number "
-									"                        AND x.status = 'open' LIMIT 1) b ON true "
-									" WHERE a.office_id = $1 AND a.application_number = $2 "
-									"   AND coalesce(a.sender, a.phone) IS NOT NULL",
-									4, types),
-					values, NULL, false, 0);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT passport.contact_channel(coalesce(a.sender, a.phone)), "
+										"       coalesce(a.sender, a.phone), o.name, "
+										"       to_char(a.promised_ready_on, 'YYYY-MM-DD'), "
+										"       to_char(a.pickup_until, 'YYYY-MM-DD'), b.billing_code, "
+										"       to_char(b.amount, 'FM999G999G999'), "
+										"       to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI') "
+										"  FROM passport.application a "
+										"  JOIN passport.office o ON o.office_id = a.office_id "
+										"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at FROM passport.billing x "
+										"                      WHERE x.office_id = a.office_id AND x.application_number = a.application_number "
+										"                        AND x.status = 'open' LIMIT 1) b ON true "
+										" WHERE a.office_id = $1 AND a.application_number = $2 "
+										"   AND coalesce(a.sender, a.phone) IS NOT NULL",
+										2, types),
+						values, NULL, false, 1) != 1)
+		return false;
+	PassportExpectColumns(MSG_COLUMNS);
+	PayloadInit(&payload);
+	PayloadAdd(&payload, "application_number", row->number);
+	PayloadAdd(&payload, "office", PassportGetText(0, MSG_OFFICE_NAME));
+	PayloadAdd(&payload, "promised_ready_on", PassportGetText(0, MSG_PROMISED_READY_ON));
+	PayloadAdd(&payload, "pickup_until", PassportGetText(0, MSG_PICKUP_UNTIL));
+	PayloadAdd(&payload, "billing_code", PassportGetText(0, MSG_BILLING_CODE));
+	PayloadAdd(&payload, "amount", PassportGetText(0, MSG_AMOUNT));
+	PayloadAdd(&payload, "expires_at", PassportGetText(0, MSG_EXPIRES_AT));
+	return EnqueueMessage(row->office_id, PassportGetText(0, MSG_CHANNEL),
+						  PassportGetText(0, MSG_RECIPIENT), template, NULL,
+						  PayloadEnd(&payload), NULL, now);
 }
 
 /*
  * ApplyMove performs a move whose rule and caller were checked: the guards,
- * the side effects, the compare-and-set update and one history row.
+ * the side effects, the compare-and-set update, one history row and the
+ * applicant's message; returns whether a message was queued.
  */
-static void
+static bool
 ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role,
 		  const char *channel, const char *reason, TimestampTz now)
 {
@@ -393,7 +434,8 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 		IllegalMove(row, to, "No payment has been confirmed for this application.");
 	if (strcmp(row->status, "incomplete") == 0 && strcmp(to, "submitted") == 0 &&
 		row->has_incomplete_until && now > row->incomplete_until)
-		IllegalMove(row, to, "The missing documents were due within 7 days; the sweep forfeits the application.");
+		IllegalMove(row, to, psprintf("The missing documents were due within %d days; the sweep forfeits the application.",
+									  passport_documents_days));
 
 	/* side effects */
 	if (strcmp(row->status, "awaiting_payment") == 0 && strcmp(to, "paid") != 0)
@@ -416,11 +458,11 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 	values[2] = CStringGetTextDatum(to);
 	values[3] = Int32GetDatum(row->version);
 	values[4] = TimestampTzGetDatum(now);
-	values[5] = TimestampTzGetDatum(now + 7 * DAY_USECS);
+	values[5] = TimestampTzGetDatum(now + passport_documents_days * DAY_USECS);
 	nulls[5] = set_incomplete ? ' ' : 'n';
 	values[6] = DateADTGetDatum(promised);
 	nulls[6] = set_promised ? ' ' : 'n';
-	values[7] = DateADTGetDatum(row->today + 30);
+	values[7] = DateADTGetDatum(row->today + passport_pickup_days);
 	nulls[7] = set_pickup ? ' ' : 'n';
 	if (PassportExecute(PassportPrepare(&update_plan,
 										"UPDATE passport.application a "
@@ -453,26 +495,33 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 					values, nulls, false, 0);
 	row->status = pstrdup(to);
 	row->version++;
-	QueueStatusMessage(row, to, now);
+	return QueueStatusMessage(row, to, now);
 }
 
-/* CheckPassportChoice validates kind and validity against the tariff of today. */
+/*
+ * CheckPassportChoice validates the passport kind against passport.passport_kind;
+ * the validity is checked against the tariff when the application is
+ * inserted (a kind and validity without a tariff today raise 22023 there).
+ * The caller holds an SPI connection.
+ */
 static void
-CheckPassportChoice(const char *kind, int32 validity, const char *service)
+CheckPassportChoice(const char *kind, const char *service)
 {
-	if (kind == NULL || (strcmp(kind, "regular") != 0 && strcmp(kind, "electronic") != 0))
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[1] = {TEXTOID};
+	Datum		values[1];
+
+	RequireText(kind, "passport_kind");
+	RequireText(service, "service");
+	values[0] = CStringGetTextDatum(kind);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT 1 FROM passport.passport_kind k WHERE k.kind_code = $1",
+										1, types),
+						values, NULL, true, 1) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown passport kind \"%s\"", kind ? kind : ""),
-				 errhint("Passport kinds are regular and electronic.")));
-	if (validity != 5 && validity != 10)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("passport validity must be 5 or 10 years, not %d", validity)));
-	if (service == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("service is required")));
+				 errmsg("unknown passport kind \"%s\"", kind),
+				 errhint("Passport kinds are %s.", ReferenceList(REFERENCE_PASSPORT_KINDS))));
 }
 
 /* InsertApplication writes a new application (submitted) and its first history row. */
@@ -489,7 +538,7 @@ InsertApplication(int64 office_id, const char *reservation_code, const char *ser
 	static const Oid app_types[14] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT2OID,
 		TEXTOID, BOOLOID, TEXTOID, TEXTOID, DATEOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
 	static const Oid event_types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
-	static const Oid tariff_types[6] = {TEXTOID, TEXTOID, INT4OID, BOOLOID, BOOLOID, DATEOID};
+	static const Oid tariff_types[6] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, BOOLOID, DATEOID};
 	Datum		values[14];
 	char		nulls[14];
 	char	   *number;
@@ -498,13 +547,16 @@ InsertApplication(int64 office_id, const char *reservation_code, const char *ser
 	values[0] = CStringGetTextDatum(service);
 	values[1] = CStringGetTextDatum(kind);
 	values[2] = Int32GetDatum(validity);
-	values[3] = BoolGetDatum(strcmp(lane, "percepatan") == 0);
+	values[3] = CStringGetTextDatum(lane);
 	values[4] = BoolGetDatum(force_majeure);
 	values[5] = (Datum) 0;
 	memset(nulls, ' ', sizeof(nulls));
 	nulls[5] = 'n';
 	PassportExecute(PassportPrepare(&tariff_plan,
-									"SELECT b.amount FROM passport.billing_amount($1, $2, $3, $4, $5, $6) b",
+									"SELECT b.amount FROM passport.lane l, "
+									"       passport.billing_amount($1, $2, $3, coalesce(l.tariff_item = 'percepatan', false), "
+									"                               $5, $6) b "
+									" WHERE l.lane_code = $4",
 									6, tariff_types),
 					values, nulls, false, 1);
 
@@ -540,7 +592,7 @@ InsertApplication(int64 office_id, const char *reservation_code, const char *ser
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(number);
-	values[2] = CStringGetTextDatum(CallerName());
+	values[2] = CStringGetTextDatum(CallingRoleName());
 	values[3] = CStringGetTextDatum(channel);
 	values[4] = TimestampTzGetDatum(now);
 	values[5] = CStringGetTextDatum(reason);
@@ -564,14 +616,28 @@ RequireOfficer(const char *what)
 				 errhint("Grant passport_officer or passport_admin to the role.")));
 }
 
-PG_FUNCTION_INFO_V1(passport_open_application);
+/* Result columns of the reservation read by open_application. */
+typedef enum OpenColumn
+{
+	OPEN_STATUS = 1,
+	OPEN_SERVICE,
+	OPEN_LANE,
+	OPEN_NIK,
+	OPEN_FULL_NAME,
+	OPEN_BIRTH_DATE,
+	OPEN_PHONE,
+	OPEN_SENDER
+} OpenColumn;
+#define OPEN_COLUMNS	OPEN_SENDER
+
+PG_FUNCTION_INFO_V1(passport_open_application_0_2);
 
 /*
- * passport_open_application opens the application of a checked-in
+ * passport_open_application_0_2 opens the application of a checked-in
  * reservation; a second call answers with the application already open.
  */
 Datum
-passport_open_application(PG_FUNCTION_ARGS)
+passport_open_application_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -590,37 +656,34 @@ passport_open_application(PG_FUNCTION_ARGS)
 	char	   *status;
 	Datum		result;
 
-	if (typed == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("reservation_number is required")));
+	RequireText(typed, "reservation_number");
 	RequireOfficer("open applications");
 	code = CanonicalReservationNumber(typed);
 	PassportConnect();
 	if (!ReservationNumberOffice(code, &office_id))
 		goto notfound;
+	RequireOfficeAccess(office_id);
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(code);
 	if (PassportExecute(PassportPrepare(&res_plan,
 										"SELECT r.status, r.service, r.lane, r.nik, r.full_name, r.birth_date, "
-										"       r.phone, r.sender, r.channel "
+										"       r.phone, r.sender "
 										"  FROM passport.reservation r WHERE r.office_id = $1 AND r.code = $2 "
 										"   FOR UPDATE",
 										2, types),
 						values, NULL, false, 1) != 1)
 		goto notfound;
-	status = PassportGetText(0, 1);
+	PassportExpectColumns(OPEN_COLUMNS);
+	status = PassportGetText(0, OPEN_STATUS);
 	{
-		char	   *service = PassportGetText(0, 2);
-		char	   *lane = PassportGetText(0, 3);
-		char	   *nik = PassportGetText(0, 4);
-		char	   *full_name = PassportGetText(0, 5);
-		DateADT		birth = DatumGetDateADT(PassportGetDatum(0, 6, &isnull));
-		char	   *phone = PassportGetText(0, 7);
-		char	   *sender = PassportGetText(0, 8);
-		char	   *channel = PassportGetText(0, 9);
+		char	   *service = PassportGetText(0, OPEN_SERVICE);
+		char	   *lane = PassportGetText(0, OPEN_LANE);
+		char	   *nik = PassportGetText(0, OPEN_NIK);
+		char	   *full_name = PassportGetText(0, OPEN_FULL_NAME);
+		DateADT		birth = DatumGetDateADT(PassportGetDatum(0, OPEN_BIRTH_DATE, &isnull));
+		char	   *phone = PassportGetText(0, OPEN_PHONE);
+		char	   *sender = PassportGetText(0, OPEN_SENDER);
 
-		(void) channel;
 		/* already open: the same answer */
 		if (PassportExecute(PassportPrepare(&app_plan,
 											"SELECT a.application_number FROM passport.application a "
@@ -638,7 +701,7 @@ passport_open_application(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_PP_NOT_ACTIVE),
 					 errmsg("the reservation is %s", status),
 					 errdetail("An application is opened from reservation %s after its check-in.", code)));
-		CheckPassportChoice(kind, validity, service);
+		CheckPassportChoice(kind, service);
 		number = InsertApplication(office_id, code, service, kind, validity, lane,
 								   force_majeure, nik, full_name, birth, phone, sender,
 								   "counter", "opened from reservation", now);
@@ -655,11 +718,11 @@ notfound:
 	PG_RETURN_NULL();
 }
 
-PG_FUNCTION_INFO_V1(passport_open_walk_in);
+PG_FUNCTION_INFO_V1(passport_open_walk_in_0_2);
 
-/* passport_open_walk_in opens an application at the counter for a walk-in lane. */
+/* passport_open_walk_in_0_2 opens an application at the counter for a walk-in lane. */
 Datum
-passport_open_walk_in(PG_FUNCTION_ARGS)
+passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *office_code = PassportArgText(fcinfo, 0);
@@ -675,51 +738,43 @@ passport_open_walk_in(PG_FUNCTION_ARGS)
 	bool		force_majeure = !PG_ARGISNULL(9) && PG_GETARG_BOOL(9);
 	TimestampTz now = PassportNow();
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	bool		isnull;
+	static const Oid types[1] = {TEXTOID};
+	Datum		values[1];
 	char		nik[17];
 	char	   *phone = NULL;
+	OfficeInfo	office;
 	int64		office_id;
 	char	   *number;
 	Datum		result;
 
-	if (office_code == NULL || lane == NULL || service == NULL || nik_in == NULL ||
-		full_name == NULL || !has_birth)
+	RequireText(office_code, "office_code");
+	RequireText(lane, "lane");
+	RequireText(service, "service");
+	RequireText(nik_in, "nik");
+	RequireText(full_name, "full_name");
+	if (!has_birth)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("office_code, lane, service, nik, full_name and birth_date are required")));
+				 errmsg("birth_date is required")));
 	RequireOfficer("open applications");
-	if (strcmp(lane, "priority") != 0 && strcmp(lane, "percepatan") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_NOT_BOOKABLE),
-				 errmsg("lane \"%s\" takes no walk-ins", lane),
-				 errhint("Walk-ins are served in the priority and percepatan lanes; the regular lane needs a reservation.")));
 	CheckNikOrError(nik_in, birth, nik);
 	if (phone_in != NULL)
 		phone = NormalisePhoneOrError(phone_in, "phone number");
-	CheckPassportChoice(kind, validity, service);
 
 	PassportConnect();
-	values[0] = CStringGetTextDatum(office_code);
-	values[1] = CStringGetTextDatum(service);
-	values[2] = CStringGetTextDatum(lane);
+	RequireWalkInLane(lane);
+	CheckPassportChoice(kind, service);
+	LookupOffice(office_code, now, &office);
+	office_id = office.office_id;
+	values[0] = CStringGetTextDatum(service);
 	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.active, "
-										"       EXISTS (SELECT 1 FROM passport.service v WHERE v.service_code = $2) "
-										"  FROM passport.office o WHERE o.code = upper($1)",
-										3, types),
-						values, NULL, false, 1) != 1 ||
-		!DatumGetBool(PassportGetDatum(0, 2, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"", office_code),
-				 errdetail("No active office has this code.")));
-	if (!DatumGetBool(PassportGetDatum(0, 3, &isnull)))
+										"SELECT 1 FROM passport.service v WHERE v.service_code = $1",
+										1, types),
+						values, NULL, true, 1) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown service \"%s\"", service)));
-	office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	RequireOfficeAccess(office_id);
 	number = InsertApplication(office_id, NULL, service, kind, validity, lane, force_majeure,
 							   nik, full_name, birth, phone, NULL, "counter", "walk-in", now);
 	result = StateDatum(fcinfo, cxt, office_id, number);
@@ -727,14 +782,14 @@ passport_open_walk_in(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_transition);
+PG_FUNCTION_INFO_V1(passport_transition_0_2);
 
 /*
- * passport_transition moves an application after checking the expected
+ * passport_transition_0_2 moves an application after checking the expected
  * status and version, the rule, the caller's role and the guards.
  */
 Datum
-passport_transition(PG_FUNCTION_ARGS)
+passport_transition_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -750,16 +805,16 @@ passport_transition(PG_FUNCTION_ARGS)
 	AppRow		row;
 	Datum		result;
 
-	if (typed == NULL || to == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("application_number and to_status are required")));
+	RequireText(typed, "application_number");
+	RequireText(to, "to_status");
 	if (reason != NULL && strlen(reason) > 500)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("reason is longer than 500 characters")));
 	digits = CanonicalApplicationNumber(typed);
 	PassportConnect();
+	if (ApplicationNumberOffice(digits) != 0)
+		RequireOfficeAccess(ApplicationNumberOffice(digits));
 	LockApplication(digits, now, to, &row);
 	if (!row.target_known)
 		ereport(ERROR,
@@ -792,21 +847,35 @@ passport_transition(PG_FUNCTION_ARGS)
 				 errmsg("the move from %s to %s needs role %s", row.status, to,
 						HasRole(roles, "admin") ? "passport_admin" : "passport_officer")));
 	}
-	ApplyMove(&row, to, CallerName(), HasRole(roles, "officer") && CallerIsOfficer() ? "officer" : "admin",
+	ApplyMove(&row, to, CallingRoleName(), HasRole(roles, "officer") && CallerIsOfficer() ? "officer" : "admin",
 			  channel, reason, now);
 	result = StateDatum(fcinfo, cxt, row.office_id, row.number);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
 }
 
-PG_FUNCTION_INFO_V1(passport_confirm_payment);
+/* Result columns of the billing locked by confirm_payment. */
+typedef enum PayColumn
+{
+	PAY_STATUS = 1,
+	PAY_NTPN,
+	PAY_AMOUNT,
+	PAY_EXPIRES_AT,
+	PAY_APPLICATION_NUMBER,
+	PAY_ISSUED_AT
+} PayColumn;
+#define PAY_COLUMNS		PAY_ISSUED_AT
+
+PG_FUNCTION_INFO_V1(passport_confirm_payment_0_2);
 
 /*
- * passport_confirm_payment applies a bank callback: idempotent on the NTPN,
- * refusing a wrong amount, an expired billing and a second NTPN.
+ * passport_confirm_payment_0_2 applies a bank callback from the payment role:
+ * idempotent on the NTPN, refusing a wrong amount, a billing expired (now
+ * or at the time of payment), a second NTPN for the billing and an NTPN
+ * already used for another billing.
  */
 Datum
-passport_confirm_payment(PG_FUNCTION_ARGS)
+passport_confirm_payment_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -817,7 +886,9 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	TimestampTz paid_at = PG_ARGISNULL(3) ? now : PG_GETARG_TIMESTAMPTZ(3);
 	static SPIPlanPtr lock_plan = NULL;
 	static SPIPlanPtr pay_plan = NULL;
+	static SPIPlanPtr ntpn_plan = NULL;
 	static const Oid lock_types[2] = {INT8OID, TEXTOID};
+	static const Oid ntpn_types[4] = {TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID};
 	static const Oid pay_types[4] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[4];
 	bool		isnull;
@@ -828,14 +899,17 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	int64		office_id;
 	int64		due;
 	TimestampTz expires;
+	TimestampTz issued;
 	const char *p;
 	AppRow		row;
 	Datum		result;
 
-	if (typed == NULL || !has_amount || ntpn == NULL)
+	RequireText(typed, "billing_code");
+	if (!has_amount)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("billing_code, amount and ntpn are required")));
+				 errmsg("amount is required")));
+	RequireText(ntpn, "ntpn");
 	for (p = ntpn; *p; p++)
 		if (!isalnum((unsigned char) *p))
 			break;
@@ -844,6 +918,17 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid NTPN \"%s\"", ntpn),
 				 errdetail("An NTPN has 8 to 32 letters and digits (16 in the state revenue system).")));
+	if (!CallerHasRole("passport_payment"))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only the payment role may confirm payments"),
+				 errdetail("Payments are confirmed by the bank's callback, which logs in as a member of passport_payment."),
+				 errhint("Grant passport_payment to the bank gateway's login role, never to a bot.")));
+	if (paid_at > now + PAID_AT_SKEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("paid_at %s is in the future", timestamptz_to_str(paid_at)),
+				 errdetail("A payment is confirmed after it was made; the bank's clock may be ahead by at most 5 minutes.")));
 	digits = CanonicalBillingCode(typed);
 	office_id = BillingCodeOffice(digits);
 	PassportConnect();
@@ -851,7 +936,8 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(digits);
 	if (office_id == 0 ||
 		PassportExecute(PassportPrepare(&lock_plan,
-										"SELECT b.status, b.ntpn, b.amount, b.expires_at, b.application_number "
+										"SELECT b.status, b.ntpn, b.amount, b.expires_at, b.application_number, "
+										"       b.issued_at "
 										"  FROM passport.billing b WHERE b.office_id = $1 AND b.billing_code = $2 "
 										"   FOR UPDATE",
 										2, lock_types),
@@ -860,11 +946,13 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PP_NOT_FOUND),
 				 errmsg("billing not found"),
 				 errdetail("No billing has the code %s.", digits)));
-	status = PassportGetText(0, 1);
-	paid_ntpn = PassportGetText(0, 2);
-	due = DatumGetInt64(PassportGetDatum(0, 3, &isnull));
-	expires = DatumGetTimestampTz(PassportGetDatum(0, 4, &isnull));
-	app_number = PassportGetText(0, 5);
+	PassportExpectColumns(PAY_COLUMNS);
+	status = PassportGetText(0, PAY_STATUS);
+	paid_ntpn = PassportGetText(0, PAY_NTPN);
+	due = DatumGetInt64(PassportGetDatum(0, PAY_AMOUNT, &isnull));
+	expires = DatumGetTimestampTz(PassportGetDatum(0, PAY_EXPIRES_AT, &isnull));
+	app_number = PassportGetText(0, PAY_APPLICATION_NUMBER);
+	issued = DatumGetTimestampTz(PassportGetDatum(0, PAY_ISSUED_AT, &isnull));
 
 	if (strcmp(status, "paid") == 0)
 	{
@@ -878,16 +966,37 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 		PassportFinish();
 		PG_RETURN_DATUM(result);
 	}
-	if (strcmp(status, "expired") == 0 || now >= expires)
+	if (strcmp(status, "expired") == 0 || now >= expires || paid_at >= expires)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_BILLING_EXPIRED),
 				 errmsg("the billing has expired"),
 				 errdetail("Billing %s was valid until %s.", digits, timestamptz_to_str(expires))));
+	if (paid_at < issued)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("paid_at %s is before the billing was issued", timestamptz_to_str(paid_at)),
+				 errdetail("Billing %s was issued at %s.", digits, timestamptz_to_str(issued))));
 	if (amount != due)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_WRONG_AMOUNT),
 				 errmsg("the amount paid does not match the billing"),
 				 errdetail("Billing %s is for %lld; %lld was paid.", digits, (long long) due, (long long) amount)));
+
+	/* an NTPN is national: it pays one billing of one office, once */
+	values[0] = CStringGetTextDatum(ntpn);
+	values[1] = Int64GetDatum(office_id);
+	values[2] = CStringGetTextDatum(digits);
+	values[3] = TimestampTzGetDatum(paid_at);
+	if (PassportExecute(PassportPrepare(&ntpn_plan,
+										"INSERT INTO passport.ntpn (ntpn, office_id, billing_code, paid_at) "
+										"VALUES ($1, $2, $3, $4) "
+										"ON CONFLICT ON CONSTRAINT ntpn_pkey DO NOTHING",
+										4, ntpn_types),
+						values, NULL, false, 0) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NTPN_USED),
+				 errmsg("NTPN \"%s\" was already used for another billing", ntpn),
+				 errdetail("An NTPN is issued by the state revenue system for one payment of one billing.")));
 
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(digits);
@@ -906,4 +1015,95 @@ passport_confirm_payment(PG_FUNCTION_ARGS)
 	result = StateDatum(fcinfo, cxt, office_id, row.number);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
+}
+
+/*
+ * SweepMove moves one application whose deadline passed, if it still is in
+ * status from and a system rule allows the move (the rules are data), with
+ * the sweep as its actor; adds to counts.  The application is locked and
+ * its status read again, so a concurrent officer's move wins or waits.
+ */
+static void
+SweepMove(const char *number, const char *from, const char *to, const char *reason,
+		  TimestampTz now, int *moved, SweepCounts *counts)
+{
+	AppRow		row;
+
+	LockApplication(number, now, to, &row);
+	if (strcmp(row.status, from) != 0 || !HasRole(row.rule_roles, "system"))
+		return;
+	(*moved)++;
+	counts->history_rows++;
+	if (ApplyMove(&row, to, "sweep", "system", "system", reason, now))
+		counts->messages++;
+}
+
+/*
+ * SweepApplications moves an office's applications whose deadline passed,
+ * through the engine, each with its history row and message: billings
+ * expired unpaid (payment_expired), missing documents not completed in
+ * time (forfeited), passports not collected in time (uncollected).  The
+ * caller holds an SPI connection.
+ */
+void
+SweepApplications(int64 office_id, DateADT today, TimestampTz now, SweepCounts *counts)
+{
+	static SPIPlanPtr billing_plan = NULL;
+	static SPIPlanPtr due_plan = NULL;
+	static const Oid billing_types[2] = {INT8OID, TIMESTAMPTZOID};
+	static const Oid due_types[3] = {INT8OID, TIMESTAMPTZOID, DATEOID};
+	Datum		values[3];
+	int			n;
+	int			i;
+	char	  **numbers;
+	char	  **statuses;
+
+	/* billings past their expiry, and the applications waiting on them */
+	values[0] = Int64GetDatum(office_id);
+	values[1] = TimestampTzGetDatum(now);
+	n = PassportExecute(PassportPrepare(&billing_plan,
+										"UPDATE passport.billing b SET status = 'expired' "
+										" WHERE b.office_id = $1 AND b.status = 'open' AND b.expires_at <= $2 "
+										"RETURNING b.application_number",
+										2, billing_types),
+						values, NULL, false, 0);
+	counts->billings_expired += n;
+	numbers = palloc(sizeof(char *) * (n + 1));
+	for (i = 0; i < n; i++)
+		numbers[i] = PassportGetText(i, 1);
+	for (i = 0; i < n; i++)
+		SweepMove(numbers[i], "awaiting_payment", "payment_expired", "billing expired unpaid",
+				  now, &counts->payment_expired, counts);
+
+	/* documents not completed and passports not collected in time */
+	values[2] = DateADTGetDatum(today);
+	n = PassportExecute(PassportPrepare(&due_plan,
+										"SELECT a.application_number, a.status FROM passport.application a "
+										" WHERE a.office_id = $1 "
+										"   AND ((a.status = 'incomplete' AND a.incomplete_until <= $2) "
+										"        OR (a.status = 'ready' AND a.pickup_until < $3)) "
+										" ORDER BY a.application_number",
+										3, due_types),
+						values, NULL, true, 0);
+	/* columns: application number, status */
+	if (n > 0)
+		PassportExpectColumns(2);
+	numbers = palloc(sizeof(char *) * (n + 1));
+	statuses = palloc(sizeof(char *) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		numbers[i] = PassportGetText(i, 1);
+		statuses[i] = PassportGetText(i, 2);
+	}
+	for (i = 0; i < n; i++)
+	{
+		if (strcmp(statuses[i], "incomplete") == 0)
+			SweepMove(numbers[i], "incomplete", "forfeited",
+					  psprintf("documents not completed within %d days", passport_documents_days),
+					  now, &counts->forfeited, counts);
+		else
+			SweepMove(numbers[i], "ready", "uncollected",
+					  psprintf("not collected within %d days", passport_pickup_days),
+					  now, &counts->uncollected, counts);
+	}
 }

@@ -34,10 +34,13 @@ pg_free_port() {
 }
 
 # pg_node_start DIR [name=value ...]: creates (once) and starts a node in
-# DIR with the given settings; prints nothing; DIR/port holds its port.
+# DIR with the given settings; prints nothing; DIR/port holds its port. A
+# node that was stopped starts again on the port it had if that is free
+# (peers that know it by its port, like Citus workers, find it again).
 pg_node_start() {
     local dir=$1; shift
     local port opts="" kv
+    port=$(cat "$dir/last_port" 2>/dev/null || true)
     mkdir -p "$dir"
     if [ "$(id -u)" -eq 0 ]; then
         chown postgres "$dir"
@@ -55,15 +58,17 @@ pg_node_start() {
         if [ -f "$dir/port" ] && [ -f "$dir/data/postmaster.pid" ]; then
             return 0
         fi
-        port=$(pg_free_port) || return 1
+        [ -n "$port" ] || port=$(pg_free_port) || return 1
         if pg_as_server "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
                -o "-c port=$port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir \
                    -c timezone=Etc/UTC -c fsync=off$opts" \
                start > "$dir/pg_ctl.log" 2>&1; then
             echo "$port" > "$dir/port"
+            echo "$port" > "$dir/last_port"
             return 0
         fi
         grep -q "could not bind\|already in use" "$dir/server.log" 2>/dev/null || break
+        port=
     done
     cat "$dir/pg_ctl.log" "$dir/server.log" >&2 2>/dev/null
     return 1

@@ -89,6 +89,14 @@ SELECT line FROM (
     FROM acl, aclexplode(acl.acl) x
   UNION ALL
   SELECT 'no acl ' || acl.objname FROM acl WHERE acl.acl IS NULL
+  -- initial privileges (what pg_dump takes as the extension's own)
+  UNION ALL
+  SELECT format('initial privilege %s: %s', pg_describe_object(ip.classoid, ip.objoid, ip.objsubid),
+                (SELECT string_agg(CASE x.grantee WHEN 0 THEN 'public' ELSE x.grantee::regrole::text END
+                                   || '=' || x.privilege_type, ',' ORDER BY 1)
+                   FROM aclexplode(ip.initprivs) x))
+    FROM pg_init_privs ip
+   WHERE (ip.classoid, ip.objoid) IN (SELECT classid, objid FROM member)
   -- comments
   UNION ALL
   SELECT format('comment %s: %s', pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)

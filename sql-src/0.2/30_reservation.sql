@@ -1,0 +1,31 @@
+--------------------------------------------------------------------------
+-- Reservations in 0.2: check-in checks the officer's office
+--------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION passport.check_in(reservation_number text, office_code text DEFAULT NULL)
+  RETURNS passport.booking
+  AS 'MODULE_PATHNAME', 'passport_check_in_0_2'
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+
+-- Idempotency keys belong to the client that chose them: a retried request
+-- is the same channel, sender and key (and must repeat the same request),
+-- so nobody receives another person's booking by guessing a key.
+DROP INDEX passport.reservation_idempotency;
+CREATE UNIQUE INDEX reservation_idempotency
+  ON passport.reservation (office_id, channel, (coalesce(sender, '')), idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+COMMENT ON INDEX passport.reservation_idempotency IS
+  'One reservation per office, channel, sender and idempotency key: a client''s retries meet here.';
+COMMENT ON FUNCTION passport.reserve(text, text, text, date, text, text, date, text, text, text, text, time, boolean) IS
+  'Books a place atomically: the slot nearest preferred_time on visit_date (or, with earliest, the first free slot from visit_date on; a NULL visit_date means today). Returns the reservation number with local date and time. A retry by the same client (channel and sender) with the same idempotency key and the same request returns the same answer; the key used for another request raises PP010.';
+
+CREATE OR REPLACE FUNCTION passport.sweep(office_code text DEFAULT NULL)
+  RETURNS TABLE (office_code text, no_shows integer, billings_expired integer,
+                 forfeited integer, uncollected integer, messages integer,
+                 cooldowns_cleared integer)
+  AS 'MODULE_PATHNAME', 'passport_sweep_0_2'
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION passport.sweep(text) IS
+  'What happens because time passed, per office (or for all): reservations of days that have ended become no-shows and their NIK cools down; applications whose deadline passed move through the status engine (billing expired unpaid, documents not completed within passport.documents_days, passport not collected within passport.pickup_days), each with its history row and message; reminders (visit tomorrow, billing about to expire, pickup deadline within 3 days) are queued once each; expired cooldowns are cleared. Safe to run concurrently and repeatedly.';

@@ -1,0 +1,213 @@
+/*-------------------------------------------------------------------------
+ *
+ * common.c
+ *	  Helpers every SQL-callable file uses: required arguments, copies into
+ *	  the caller's memory context, office local times, the office lookup,
+ *	  and the lists of reference rows that hints name.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+
+#include "passport.h"
+
+/* RequireText raises 22004 when a required argument is missing or blank. */
+void
+RequireText(const char *value, const char *name)
+{
+	const char *p;
+
+	if (value != NULL)
+		for (p = value; *p; p++)
+			if (!isspace((unsigned char) *p))
+				return;
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s is required", name)));
+}
+
+/* Upper returns an upper-case ASCII copy of s. */
+char *
+Upper(const char *s)
+{
+	char	   *r = pstrdup(s);
+	char	   *p;
+
+	for (p = r; *p; p++)
+		*p = pg_toupper((unsigned char) *p);
+	return r;
+}
+
+/* CopyOut duplicates a string into the caller's memory context. */
+char *
+CopyOut(MemoryContext cxt, const char *s)
+{
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
+
+/* LocalTime returns the wall-clock time of ts in time zone tzname. */
+TimeADT
+LocalTime(TimestampTz ts, const char *tzname)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+	pg_tz	   *tz = pg_tzset(tzname);
+
+	if (tz == NULL || timestamp2tm(ts, &tzoff, &tm, &fsec, NULL, tz) != 0)
+		elog(ERROR, "cannot convert timestamp to time zone \"%s\"", tzname);
+	return (((((int64) tm.tm_hour * MINS_PER_HOUR) + tm.tm_min) * SECS_PER_MINUTE) + tm.tm_sec)
+		* USECS_PER_SEC + fsec;
+}
+
+/* IsoDate formats a date as YYYY-MM-DD, whatever the DateStyle. */
+char *
+IsoDate(DateADT date)
+{
+	int			year;
+	int			month;
+	int			day;
+
+	j2date(date + POSTGRES_EPOCH_JDATE, &year, &month, &day);
+	return psprintf("%04d-%02d-%02d", year, month, day);
+}
+
+/* ClockTime formats a time of day as HH:MM. */
+char *
+ClockTime(TimeADT time)
+{
+	int64		minutes = time / USECS_PER_MINUTE;
+
+	return psprintf("%02d:%02d", (int) (minutes / 60), (int) (minutes % 60));
+}
+
+/* ShowLocal formats ts as "YYYY-MM-DD HH:MM" in time zone tzname. */
+char *
+ShowLocal(TimestampTz ts, const char *tzname)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+	pg_tz	   *tz = pg_tzset(tzname);
+
+	if (tz == NULL || timestamp2tm(ts, &tzoff, &tm, &fsec, NULL, tz) != 0)
+		return pstrdup("?");
+	return psprintf("%04d-%02d-%02d %02d:%02d", tm.tm_year, tm.tm_mon,
+					tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+/* Result columns of LookupOffice's statement. */
+typedef enum OfficeColumn
+{
+	OFFICE_ID = 1,
+	OFFICE_CODE,
+	OFFICE_NAME,
+	OFFICE_TIME_ZONE,
+	OFFICE_TODAY,
+	OFFICE_DAY_START,
+	OFFICE_DAY_END
+} OfficeColumn;
+#define OFFICE_COLUMNS	OFFICE_DAY_END
+
+/*
+ * LookupOffice reads an active office by its code (any case), with its
+ * local date at now and that day's bounds; PP011 when there is none.  The
+ * caller holds an SPI connection; strings are allocated in its context.
+ */
+void
+LookupOffice(const char *office_code, TimestampTz now, OfficeInfo *office)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		values[2];
+	bool		isnull;
+
+	RequireText(office_code, "office_code");
+	values[0] = CStringGetTextDatum(office_code);
+	values[1] = TimestampTzGetDatum(now);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT o.office_id, o.code, o.name, o.time_zone, d.day, "
+										"       d.day::timestamp AT TIME ZONE o.time_zone, "
+										"       (d.day + 1)::timestamp AT TIME ZONE o.time_zone "
+										"  FROM passport.office o "
+										" CROSS JOIN LATERAL (SELECT ($2 AT TIME ZONE o.time_zone)::date AS day) d "
+										" WHERE o.code = upper($1) AND o.active",
+										2, types),
+						values, NULL, true, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+				 errmsg("unknown office \"%s\"", office_code),
+				 errdetail("No active office has this code.")));
+	PassportExpectColumns(OFFICE_COLUMNS);
+	office->office_id = DatumGetInt64(PassportGetDatum(0, OFFICE_ID, &isnull));
+	office->code = PassportGetText(0, OFFICE_CODE);
+	office->name = PassportGetText(0, OFFICE_NAME);
+	office->time_zone = PassportGetText(0, OFFICE_TIME_ZONE);
+	office->today = DatumGetDateADT(PassportGetDatum(0, OFFICE_TODAY, &isnull));
+	office->day_start = DatumGetTimestampTz(PassportGetDatum(0, OFFICE_DAY_START, &isnull));
+	office->day_end = DatumGetTimestampTz(PassportGetDatum(0, OFFICE_DAY_END, &isnull));
+}
+
+/*
+ * ReferenceList returns the codes of a reference table as "a, b and c",
+ * for hints: the texts that tell a caller what is allowed are derived from
+ * the rows that decide it.  The caller holds an SPI connection.
+ */
+char *
+ReferenceList(ReferenceKind kind)
+{
+	static SPIPlanPtr plans[REFERENCE_KINDS];
+	static const char *const sql[REFERENCE_KINDS] = {
+		"SELECT l.lane_code FROM passport.lane l ORDER BY l.call_order",
+		"SELECT l.lane_code FROM passport.lane l WHERE l.walk_in ORDER BY l.call_order",
+		"SELECT l.lane_code FROM passport.lane l WHERE l.bookable ORDER BY l.call_order",
+		"SELECT s.service_code FROM passport.service s ORDER BY s.service_code",
+		"SELECT c.channel FROM passport.channel c ORDER BY c.channel",
+		"SELECT k.kind_code FROM passport.passport_kind k ORDER BY k.kind_code"
+	};
+	StringInfoData buf;
+	int			n;
+	int			i;
+
+	n = PassportExecute(PassportPrepare(&plans[kind], sql[kind], 0, NULL), NULL, NULL, true, 0);
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, i == n - 1 ? " and " : ", ");
+		appendStringInfoString(&buf, PassportGetText(i, 1));
+	}
+	return n > 0 ? buf.data : pstrdup("none");
+}
+
+/*
+ * RequireWalkInLane raises PP002 unless lane takes walk-ins (a row of
+ * passport.lane says so).  The caller holds an SPI connection.
+ */
+void
+RequireWalkInLane(const char *lane)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[1] = {TEXTOID};
+	Datum		values[1];
+
+	RequireText(lane, "lane");
+	values[0] = CStringGetTextDatum(lane);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT 1 FROM passport.lane l WHERE l.lane_code = $1 AND l.walk_in",
+										1, types),
+						values, NULL, true, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_BOOKABLE),
+				 errmsg("lane \"%s\" takes no walk-ins", lane),
+				 errhint("Walk-ins are served in the %s lanes; the others need a reservation.",
+						 ReferenceList(REFERENCE_WALK_IN_LANES))));
+}

@@ -1,0 +1,131 @@
+/*-------------------------------------------------------------------------
+ *
+ * outbox.c
+ *	  The one place that writes passport.outbox: a message is enqueued with
+ *	  a plain INSERT ... VALUES (its payload built by the caller as JSON),
+ *	  and the adapters of its channel are woken with NOTIFY.
+ *
+ * The message becomes visible, and the notification is delivered, when the
+ * transaction of the event that caused it commits; a rolled-back event
+ * leaves neither.  The notification's payload is the channel name only (no
+ * personal data); adapters poll as well, so a lost notification (or one
+ * sent on another node of a cluster) only delays a message.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+
+#include "passport.h"
+
+/* The channel adapters LISTEN on. */
+#define OUTBOX_NOTIFY_CHANNEL	"passport_outbox"
+
+/* PayloadInit starts an empty JSON object. */
+void
+PayloadInit(Payload *payload)
+{
+	initStringInfo(&payload->buf);
+	appendStringInfoChar(&payload->buf, '{');
+	payload->fields = 0;
+}
+
+/* PayloadAdd adds key with a string value; a NULL value is left out. */
+void
+PayloadAdd(Payload *payload, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	if (payload->fields++ > 0)
+		appendStringInfoString(&payload->buf, ", ");
+	escape_json(&payload->buf, key);
+	appendStringInfoString(&payload->buf, ": ");
+	escape_json(&payload->buf, value);
+}
+
+/* PayloadEnd closes the object and returns its text. */
+char *
+PayloadEnd(Payload *payload)
+{
+	appendStringInfoChar(&payload->buf, '}');
+	return payload->buf.data;
+}
+
+/*
+ * EnqueueMessage queues a message for recipient on channel, with its
+ * template, language and payload (JSON text), due at now; a message with
+ * a dedupe key is queued once per office and key.  Returns whether it was
+ * queued.  The caller holds an SPI connection.
+ */
+bool
+EnqueueMessage(int64 office_id, const char *channel, const char *recipient,
+			   const char *template, const char *language, const char *payload,
+			   const char *dedupe_key, TimestampTz now)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[8] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID,
+	TEXTOID, TIMESTAMPTZOID};
+	Datum		values[8];
+	char		nulls[8];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(channel);
+	values[2] = CStringGetTextDatum(recipient);
+	values[3] = CStringGetTextDatum(template);
+	values[4] = CStringGetTextDatum(language ? language : "id");
+	values[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum(payload));
+	values[6] = dedupe_key ? CStringGetTextDatum(dedupe_key) : (Datum) 0;
+	nulls[6] = dedupe_key ? ' ' : 'n';
+	values[7] = TimestampTzGetDatum(now);
+	if (PassportExecute(PassportPrepare(&plan,
+										"INSERT INTO passport.outbox (office_id, channel, recipient, template, "
+										"  language, payload, dedupe_key, available_at, created_at) "
+										"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) "
+										"ON CONFLICT (office_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
+										8, types),
+						values, nulls, false, 0) != 1)
+		return false;
+	Async_Notify(OUTBOX_NOTIFY_CHANNEL, channel);
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(passport_enqueue_message);
+
+/*
+ * passport_enqueue_message is passport.enqueue_message(): EnqueueMessage for
+ * SQL callers (the extension's own functions; granted to no role).
+ */
+Datum
+passport_enqueue_message(PG_FUNCTION_ARGS)
+{
+	char	   *channel = PassportArgText(fcinfo, 1);
+	char	   *recipient = PassportArgText(fcinfo, 2);
+	char	   *template = PassportArgText(fcinfo, 3);
+	char	   *language = PassportArgText(fcinfo, 4);
+	char	   *dedupe_key = PassportArgText(fcinfo, 6);
+	char	   *payload;
+	bool		queued;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("office_id is required")));
+	RequireText(channel, "channel");
+	RequireText(recipient, "recipient");
+	RequireText(template, "template");
+	payload = PG_ARGISNULL(5) ? "{}" :
+		DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(5)));
+	PassportConnect();
+	queued = EnqueueMessage(PG_GETARG_INT64(0), channel, recipient, template, language,
+							payload, dedupe_key,
+							PG_ARGISNULL(7) ? PassportNow() : PG_GETARG_TIMESTAMPTZ(7));
+	PassportFinish();
+	PG_RETURN_BOOL(queued);
+}
