@@ -194,10 +194,12 @@ SELECT 1, s, h, 'regular', d, (d + time '07:00' + (s % 24) * interval '30 minute
 
 -- The equal-guarantee PL/pgSQL baseline (bench/plpgsql_full.pgbench): what
 -- a team would write instead of the C booking, with its guarantees -- a
--- valid NIK matching the birth date, one active reservation per NIK across
--- offices (with the cooldown), the sender limit, idempotency by key (a
--- retry or a racing duplicate gets the first answer), an unguessable
--- number, the confirmation message in the outbox, no overbooking under
+-- valid NIK matching the birth date, a known channel, lane and service,
+-- one active reservation per NIK across offices (with the cooldown), the
+-- sender limit, idempotency by the client's key (a retry of the same
+-- request, or a racing duplicate, gets the first answer; another request
+-- under the key is refused), an unguessable number, the confirmation
+-- message in the outbox with its notification, no overbooking under
 -- concurrency (the earliest free counter row nobody holds, SKIP LOCKED,
 -- waiting only when every candidate is held) and a read-only sold-out
 -- answer -- on copies of the real tables, with the office PLPG holding
@@ -237,15 +239,19 @@ BEGIN
     RAISE EXCEPTION 'unknown office "%"', p_office USING ERRCODE = 'PP011';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM passport.lane l WHERE l.lane_code = p_lane AND l.bookable)
-     OR NOT EXISTS (SELECT 1 FROM passport.service s WHERE s.service_code = p_service) THEN
-    RAISE EXCEPTION 'unknown or unbookable lane or service' USING ERRCODE = '22023';
+     OR NOT EXISTS (SELECT 1 FROM passport.service s WHERE s.service_code = p_service)
+     OR NOT EXISTS (SELECT 1 FROM passport.channel c WHERE c.channel = p_channel) THEN
+    RAISE EXCEPTION 'unknown or unbookable lane, service or channel' USING ERRCODE = '22023';
   END IF;
 
-  -- a retried request gets the first answer
-  SELECT r.code, r.nik INTO v_found FROM bench.pl_reservation r
-   WHERE r.office_id = v_office.office_id AND r.channel = p_channel AND r.idempotency_key = p_key;
+  -- a retry of the same request by the same client gets the first answer
+  SELECT r.code, r.nik, r.full_name, r.birth_date, r.service, r.lane INTO v_found
+    FROM bench.pl_reservation r
+   WHERE r.office_id = v_office.office_id AND r.channel = p_channel
+     AND coalesce(r.sender, '') = coalesce(v_sender, '') AND r.idempotency_key = p_key;
   IF FOUND THEN
-    IF v_found.nik <> p_nik THEN
+    IF (v_found.nik, v_found.full_name, v_found.birth_date, v_found.service, v_found.lane)
+       IS DISTINCT FROM (p_nik, p_name, p_birth, p_service, p_lane) THEN
       RAISE EXCEPTION 'idempotency key "%" was already used for another request', p_key USING ERRCODE = 'PP010';
     END IF;
     RETURN v_found.code;
@@ -266,7 +272,8 @@ BEGIN
   IF NOT FOUND THEN
     -- perhaps the same request, committed while this one waited on the NIK
     SELECT r.code INTO v_code FROM bench.pl_reservation r
-     WHERE r.office_id = v_office.office_id AND r.channel = p_channel AND r.idempotency_key = p_key
+     WHERE r.office_id = v_office.office_id AND r.channel = p_channel
+       AND coalesce(r.sender, '') = coalesce(v_sender, '') AND r.idempotency_key = p_key
        AND r.nik = p_nik;
     IF FOUND THEN
       RETURN v_code;
@@ -319,6 +326,8 @@ BEGIN
                                'date', v_slot.local_date,
                                'time', to_char(v_slot.starts_at AT TIME ZONE v_office.time_zone, 'HH24:MI')),
             v_now, v_now);
+    -- the adapters' wake-up, as passport's outbox sends it at commit
+    PERFORM pg_notify('bench_outbox', p_channel);
   END IF;
   RETURN v_code;
 END $$;
