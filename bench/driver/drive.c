@@ -303,6 +303,9 @@ static volatile sig_atomic_t interrupted = 0;
 
 /* ---- small helpers ------------------------------------------------------- */
 
+static void Die(const char *fmt,...)
+			__attribute__((noreturn, format(printf, 1, 2)));
+
 /* Die prints a message and exits with status 1. */
 static void
 Die(const char *fmt,...)
@@ -442,6 +445,8 @@ typedef struct ParseScope
 } ParseScope;
 
 static Expr *ParseExpr(const char **p, ParseScope *scope);
+static void ParseError(ParseScope *scope, const char *fmt,...)
+			__attribute__((noreturn, format(printf, 2, 3)));
 
 /* ParseError reports a scenario error at the current line. */
 static void
