@@ -23,7 +23,11 @@ DROP ROLE regress_analyst;
 -- retention: personal data goes, the statistics stay
 CREATE TEMP TABLE before AS SELECT * FROM passport.report_no_shows;
 SET passport.now_override = '2029-01-01 00:00+07';
-SELECT * FROM passport.purge_personal_data();
+-- (how many numbers were counted depends on the installation key: it
+-- decides which of the unknown numbers tried earlier it could have issued)
+SELECT what, CASE WHEN what = 'lookup counters deleted' THEN rows_affected > 0 END AS any_lookup_counters,
+       CASE WHEN what <> 'lookup counters deleted' THEN rows_affected END AS rows_affected
+  FROM passport.purge_personal_data();
 SELECT count(*) FILTER (WHERE nik <> '0000000000000000') AS reservations_with_nik,
        count(*) FILTER (WHERE sender IS NOT NULL OR phone IS NOT NULL) AS with_contact,
        count(*) FILTER (WHERE status = 'booked') AS still_booked FROM passport.reservation;

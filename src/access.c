@@ -324,3 +324,22 @@ passport_sees_all_offices(PG_FUNCTION_ARGS)
 	admin = get_role_oid("passport_admin", true);
 	PG_RETURN_BOOL(OidIsValid(admin) && has_privs_of_role(GetUserId(), admin));
 }
+
+PG_FUNCTION_INFO_V1(passport_require_office);
+
+/*
+ * passport_require_office is passport.require_office(office_id), for the
+ * lookups both adapters and officers call: an officer that is not also an
+ * adapter must be bound to the office of what it looks up (42501).
+ */
+Datum
+passport_require_office(PG_FUNCTION_ARGS)
+{
+	if (!PG_ARGISNULL(0) && CallerHasRole("passport_officer") && !CallerHasRole("passport_adapter"))
+	{
+		PassportConnect();
+		RequireOfficeAccess(PG_GETARG_INT64(0));
+		PassportFinish();
+	}
+	PG_RETURN_VOID();
+}

@@ -65,3 +65,15 @@ RETIRED_ENTRY(passport_recall, "0.1")
 RETIRED_ENTRY(passport_start_service, "0.1")
 RETIRED_ENTRY(passport_finish_service, "0.1")
 RETIRED_ENTRY(passport_sweep, "0.1")
+
+/*
+ * 0.2 draws numbers from the office's counters, knows channels as rows and
+ * counts second-factor attempts
+ */
+RETIRED_ENTRY(passport_reserve, "0.1")
+RETIRED_ENTRY(passport_cancel, "0.1")
+RETIRED_ENTRY(passport_reschedule, "0.1")
+RETIRED_ENTRY(passport_issue_reservation_number, "0.1")
+RETIRED_ENTRY(passport_reservation_number_office, "0.1")
+RETIRED_ENTRY(passport_issue_application_number, "0.1")
+RETIRED_ENTRY(passport_issue_billing_code, "0.1")

@@ -5,11 +5,13 @@
  *	  numbers, billing codes, NIK and phone validation; the installation key.
  *
  * A reservation number's 45-bit payload is FF1 (radix 32, length 9, AES-256
- * with the installation key) of office_id << 33 | n, where n comes from a
- * sequence; decrypting a number therefore tells its office, so a lookup by
- * number can be routed to that office.  Application numbers (15 digits +
- * Damm) and billing codes (14 digits + Damm) encrypt office * 10^11 + n and
- * office * 10^10 + n with FF1 radix 10 under their own tweaks.
+ * with the installation key) of office_id << 33 | n, where n comes from the
+ * office's own counter (passport.office_counter); decrypting a number
+ * therefore tells its office, so a lookup by number can be routed to that
+ * office, and numbers do not depend on which node of a cluster issues
+ * them.  Application numbers (15 digits + Damm) and billing codes (14
+ * digits + Damm) encrypt office * 10^11 + n and office * 10^10 + n with FF1
+ * radix 10 under their own tweaks.
  *
  *-------------------------------------------------------------------------
  */
@@ -165,6 +167,101 @@ PassportNextValue(const char *name)
 											 ObjectIdGetDatum(PassportRelid(name))));
 }
 
+/* Stripes of the reservation counter of an office. */
+#define RESERVATION_STRIPES		16
+
+/*
+ * DrawOfficeCounter draws the next counter value of kind for an office and
+ * returns it: with stripes > 1, from the first stripe no other transaction
+ * holds (n * stripes + stripe for the stripe's n-th value), waiting only
+ * when every stripe is held; the office's rows are created with its first
+ * number.  The row stays locked until the transaction ends, so a value is
+ * never drawn twice and a rolled-back one is drawn again.
+ */
+static int64
+DrawOfficeCounter(int64 office_id, const char *kind, int stripes)
+{
+	static SPIPlanPtr skip_plan = NULL;
+	static SPIPlanPtr wait_plan = NULL;
+	static SPIPlanPtr create_plan = NULL;
+	static const Oid types[4] = {INT8OID, TEXTOID, INT4OID, INT4OID};
+	static uint32 rotation = 0;
+	Datum		values[4];
+	bool		isnull;
+	int			attempt;
+	int			n = 0;
+
+	if (rotation == 0)
+		rotation = (uint32) MyProcPid;
+	rotation++;
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(kind);
+	values[2] = Int32GetDatum(stripes);
+	values[3] = Int32GetDatum((int32) (rotation % stripes));
+	PassportConnect();
+	for (attempt = 0; attempt < 2 && n == 0; attempt++)
+	{
+		n = PassportExecute(PassportPrepare(&skip_plan,
+											"WITH s AS MATERIALIZED ( "
+											"  SELECT c.stripe FROM passport.office_counter c "
+											"   WHERE c.office_id = $1 AND c.kind = $2 AND c.stripe < $3 "
+											"   ORDER BY (c.stripe + $4) % $3 LIMIT 1 FOR UPDATE SKIP LOCKED) "
+											"UPDATE passport.office_counter c SET last_value = c.last_value + 1 "
+											"  FROM s WHERE c.office_id = $1 AND c.kind = $2 AND c.stripe = s.stripe "
+											"RETURNING c.last_value * $3 + c.stripe",
+											4, types),
+							values, NULL, false, 0);
+		if (n == 0)
+			n = PassportExecute(PassportPrepare(&wait_plan,
+												"UPDATE passport.office_counter c SET last_value = c.last_value + 1 "
+												" WHERE c.office_id = $1 AND c.kind = $2 AND c.stripe = $4 "
+												"   AND $3 > 0 "
+												"RETURNING c.last_value * $3 + c.stripe",
+												4, types),
+								values, NULL, false, 0);
+		if (n == 0)
+			PassportExecute(PassportPrepare(&create_plan,
+											"INSERT INTO passport.office_counter (office_id, kind, stripe, last_value) "
+											"SELECT $1, $2, s, 0 FROM pg_catalog.generate_series(0, $3 - 1) s "
+											"ON CONFLICT ON CONSTRAINT office_counter_pkey DO NOTHING",
+											3, types),
+							values, NULL, false, 0);
+	}
+	if (n != 1)
+		elog(ERROR, "counter %s of office %lld could not be drawn", kind, (long long) office_id);
+	values[0] = PassportGetDatum(0, 1, &isnull);
+	PassportFinish();
+	return DatumGetInt64(values[0]);
+}
+
+/*
+ * CounterDrawn tells whether the counter value of kind was drawn already
+ * for an office (numbers are only ever issued from drawn values), seeing
+ * the draws of the calling statement too.
+ */
+static bool
+CounterDrawn(int64 office_id, const char *kind, int stripes, int64 value)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[4] = {INT8OID, TEXTOID, INT4OID, INT8OID};
+	Datum		values[4];
+	bool		drawn;
+
+	values[0] = Int64GetDatum(office_id);
+	values[1] = CStringGetTextDatum(kind);
+	values[2] = Int32GetDatum((int32) (value % stripes));
+	values[3] = Int64GetDatum(value / stripes);
+	PassportConnect();
+	drawn = PassportExecute(PassportPrepare(&plan,
+											"SELECT 1 FROM passport.office_counter c "
+											" WHERE c.office_id = $1 AND c.kind = $2 AND c.stripe = $3 "
+											"   AND $4 BETWEEN 1 AND c.last_value",
+											4, types),
+							values, NULL, false, 1) == 1;
+	PassportFinish();
+	return drawn;
+}
+
 /* CheckOffice rejects office numbers that do not fit an identifier. */
 static void
 CheckOffice(int64 office_id)
@@ -191,7 +288,7 @@ IssueReservationNumber(int64 office_id)
 
 	CheckOffice(office_id);
 	key = GetKey();
-	seq = PassportNextValue("reservation_number_seq");
+	seq = DrawOfficeCounter(office_id, "reservation", RESERVATION_STRIPES);
 	if (seq < 1 || seq >= ((int64) 1 << RESNUM_SEQ_BITS))
 		ereport(ERROR,
 				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),
@@ -299,7 +396,7 @@ ReservationNumberOffice(const char *canonical, int64 *office_id)
 
 /* IssueNumeric returns a numeric identifier: FF1 payload + Damm digit. */
 static char *
-IssueNumeric(int64 office_id, const char *seqname, int payload_len,
+IssueNumeric(int64 office_id, const char *kind, int payload_len,
 			 const uint8_t *tweak, size_t tweak_len)
 {
 	int64		limit = 1;
@@ -313,11 +410,11 @@ IssueNumeric(int64 office_id, const char *seqname, int payload_len,
 	CheckOffice(office_id);
 	for (i = 0; i < payload_len - 4; i++)
 		limit *= 10;
-	seq = PassportNextValue(seqname);
+	seq = DrawOfficeCounter(office_id, kind, 1);
 	if (seq < 1 || seq >= limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),
-				 errmsg("sequence passport.%s is exhausted", seqname)));
+				 errmsg("the %s numbers of office %lld are exhausted", kind, (long long) office_id)));
 	plain = (uint64) office_id * (uint64) limit + (uint64) seq;
 	for (i = payload_len - 1; i >= 0; i--)
 	{
@@ -471,7 +568,7 @@ CheckNikOrError(const char *input, DateADT birth_date, char *digits_out)
 char *
 IssueApplicationNumber(int64 office_id)
 {
-	return IssueNumeric(office_id, "application_number_seq", APPNUM_PAYLOAD,
+	return IssueNumeric(office_id, "application", APPNUM_PAYLOAD,
 						TWEAK_APPNUM, sizeof(TWEAK_APPNUM));
 }
 
@@ -479,7 +576,7 @@ IssueApplicationNumber(int64 office_id)
 char *
 IssueBillingCode(int64 office_id)
 {
-	return IssueNumeric(office_id, "billing_code_seq", BILLING_PAYLOAD,
+	return IssueNumeric(office_id, "billing", BILLING_PAYLOAD,
 						TWEAK_BILLING, sizeof(TWEAK_BILLING));
 }
 
@@ -545,44 +642,32 @@ passport_is_reservation_number(PG_FUNCTION_ARGS)
 							   &detail, &badchar) == RESNUM_OK);
 }
 
-PG_FUNCTION_INFO_V1(passport_issue_reservation_number);
+PG_FUNCTION_INFO_V1(passport_issue_reservation_number_0_2);
 
-/* passport_issue_reservation_number issues the next number of an office. */
+/* passport_issue_reservation_number_0_2 issues the next number of an office. */
 Datum
-passport_issue_reservation_number(PG_FUNCTION_ARGS)
+passport_issue_reservation_number_0_2(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(IssueReservationNumber(PG_GETARG_INT64(0))));
 }
 
-PG_FUNCTION_INFO_V1(passport_reservation_number_office);
+PG_FUNCTION_INFO_V1(passport_reservation_number_office_0_2);
 
 /*
- * passport_reservation_number_office returns the office a reservation
+ * passport_reservation_number_office_0_2 returns the office a reservation
  * number was issued for, or NULL when this installation cannot have issued
  * it (office out of range, or a counter value not drawn yet).
  */
 Datum
-passport_reservation_number_office(PG_FUNCTION_ARGS)
+passport_reservation_number_office_0_2(PG_FUNCTION_ARGS)
 {
 	char	   *canonical = CanonicalReservationNumber(text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	static SPIPlanPtr plan = NULL;
 	int64		office_id;
 	int64		seq;
-	int64		last = 0;
-	bool		isnull;
 
 	if (!DecryptReservationNumber(canonical, &office_id, &seq) ||
-		seq < 1 || office_id < 1 || office_id > PASSPORT_MAX_OFFICE_ID)
-		PG_RETURN_NULL();
-	PassportConnect();
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
-										"  FROM passport.reservation_number_seq",
-										0, NULL),
-						NULL, NULL, true, 1) == 1)
-		last = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
-	PassportFinish();
-	if (seq > last)
+		seq < 1 || office_id < 1 || office_id > PASSPORT_MAX_OFFICE_ID ||
+		!CounterDrawn(office_id, "reservation", RESERVATION_STRIPES, seq))
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(office_id);
 }
@@ -609,20 +694,20 @@ passport_normalize_billing_code(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(CanonicalBillingCode(input)));
 }
 
-PG_FUNCTION_INFO_V1(passport_issue_application_number);
+PG_FUNCTION_INFO_V1(passport_issue_application_number_0_2);
 
-/* passport_issue_application_number issues the next application number. */
+/* passport_issue_application_number_0_2 issues the next application number. */
 Datum
-passport_issue_application_number(PG_FUNCTION_ARGS)
+passport_issue_application_number_0_2(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(IssueApplicationNumber(PG_GETARG_INT64(0))));
 }
 
-PG_FUNCTION_INFO_V1(passport_issue_billing_code);
+PG_FUNCTION_INFO_V1(passport_issue_billing_code_0_2);
 
-/* passport_issue_billing_code issues the next billing code. */
+/* passport_issue_billing_code_0_2 issues the next billing code. */
 Datum
-passport_issue_billing_code(PG_FUNCTION_ARGS)
+passport_issue_billing_code_0_2(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(IssueBillingCode(PG_GETARG_INT64(0))));
 }

@@ -114,6 +114,7 @@ extern void DefineOfficeScope(void);
 extern void PassportRetired(const char *symbol, const char *version) pg_attribute_noreturn();
 
 /* SPI helpers (spi.c) */
+extern bool PassportDistributed(void);
 extern SPIPlanPtr PassportPrepare(SPIPlanPtr *cache, const char *sql,
 								  int nargs, const Oid *argtypes);
 extern int	PassportExecute(SPIPlanPtr plan, const Datum *values,

@@ -155,7 +155,6 @@ typedef struct BookingProbe
 	char	   *dup_full_name;
 	DateADT		dup_birth_date;
 	BookingOut	dup;			/* its answer (strings in the caller's context) */
-	bool		nik_blocked;	/* the NIK holds a reservation or cools down */
 	bool		free_exists;	/* a released counter row with room exists */
 	bool		released;		/* a released slot (full or not) exists */
 } BookingProbe;
@@ -163,7 +162,7 @@ typedef struct BookingProbe
 /* Result columns of ProbeBooking's statement. */
 typedef enum ProbeColumn
 {
-	PROBE_OFFICE_ID = 1,
+	PROBE_OFFICE_CODE = 1,
 	PROBE_OFFICE_NAME,
 	PROBE_TIME_ZONE,
 	PROBE_ACTIVE,
@@ -186,37 +185,96 @@ typedef enum ProbeColumn
 	PROBE_DUP_NIK,
 	PROBE_DUP_FULL_NAME,
 	PROBE_DUP_BIRTH_DATE,
-	PROBE_NIK_BLOCKED,
 	PROBE_FREE_EXISTS,
 	PROBE_RELEASED
 } ProbeColumn;
 #define PROBE_COLUMNS	PROBE_RELEASED
 
 /*
+ * ResolveOffice returns the number of the office with code (any case), from
+ * a per-backend cache that ProbeBooking checks on every call (an office
+ * keeps its number and code); PP011 when there is no such office.
+ */
+static int64
+ResolveOffice(const char *code, bool refresh)
+{
+	static HTAB *cache = NULL;
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[1] = {TEXTOID};
+	typedef struct OfficeEntry
+	{
+		char		code[NAMEDATALEN];
+		int64		office_id;
+	} OfficeEntry;
+	OfficeEntry *entry;
+	Datum		values[1];
+	bool		found;
+	bool		isnull;
+
+	if (strlen(code) >= NAMEDATALEN)
+		goto unknown;
+	if (cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = NAMEDATALEN;
+		ctl.entrysize = sizeof(OfficeEntry);
+		cache = hash_create("passport office codes", 128, &ctl, HASH_ELEM | HASH_STRINGS);
+	}
+	entry = hash_search(cache, code, HASH_FIND, NULL);
+	if (entry != NULL && !refresh)
+		return entry->office_id;
+	values[0] = CStringGetTextDatum(code);
+	if (PassportExecute(PassportPrepare(&plan,
+										"SELECT o.office_id FROM passport.office o WHERE o.code = $1",
+										1, types),
+						values, NULL, true, 1) != 1)
+	{
+		if (entry != NULL)
+			hash_search(cache, code, HASH_REMOVE, NULL);
+		goto unknown;
+	}
+	entry = hash_search(cache, code, HASH_ENTER, &found);
+	entry->office_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	return entry->office_id;
+
+unknown:
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+			 errmsg("unknown office \"%s\"", code),
+			 errdetail("No office has this code.")));
+	return 0;
+}
+
+/*
  * ProbeBooking reads, in one statement, everything a booking checks before
- * it writes: the office (with lane, service and the local day's bounds),
- * an earlier reservation of the same client (channel and sender) with the
- * same idempotency key (none when key is NULL), whether the NIK is blocked,
- * and whether any place is free in the range.  It takes a fresh snapshot, so it sees what concurrent bookings
- * have committed.  Reschedule reads the office through it too.
+ * it writes: the office (with lane, service, channel and the local day's
+ * bounds), an earlier reservation of the same client (channel and sender)
+ * with the same idempotency key (none when key is NULL), and whether any
+ * place is free in the range.  Every table of the office is read by its
+ * office number, so the statement is one office's work.  It takes a fresh
+ * snapshot, so it sees what concurrent bookings have committed.
+ * Reschedule reads the office through it too.  With office_code, the
+ * office is found by code (through ResolveOffice's cache, checked here).
  */
 static void
-ProbeBooking(const char *office_code, const char *lane, const char *service,
+ProbeBooking(int64 office_id, const char *office_code, const char *lane, const char *service,
 			 bool has_day, DateADT day, bool has_pref, TimeADT pref,
-			 TimestampTz now, bool earliest, const char *nik,
-			 const char *channel, const char *sender, const char *key,
-			 MemoryContext cxt, OfficeCall *oc, BookingProbe *probe)
+			 TimestampTz now, bool earliest, const char *channel,
+			 const char *sender, const char *key, MemoryContext cxt,
+			 OfficeCall *oc, BookingProbe *probe)
 {
 	static SPIPlanPtr plan = NULL;
-	static const Oid types[11] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
-	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[11];
-	char		nulls[11];
+	static const Oid types[10] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
+	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[10];
+	char		nulls[10];
 	bool		isnull;
-	char	   *code = Upper(office_code);
+	char	   *code = office_code ? Upper(office_code) : NULL;
+	int			attempt;
+	int			n = 0;
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(code);
 	values[1] = CStringGetTextDatum(lane);
 	values[2] = CStringGetTextDatum(service);
 	values[3] = TimestampTzGetDatum(now);
@@ -225,56 +283,65 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 	values[5] = TimeADTGetDatum(pref);
 	nulls[5] = has_pref ? ' ' : 'n';
 	values[6] = BoolGetDatum(earliest);
-	values[7] = CStringGetTextDatum(nik);
-	values[8] = CStringGetTextDatum(channel);
-	values[9] = key ? CStringGetTextDatum(key) : (Datum) 0;
-	nulls[9] = key ? ' ' : 'n';
-	values[10] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
-	nulls[10] = sender ? ' ' : 'n';
+	values[7] = CStringGetTextDatum(channel);
+	values[8] = key ? CStringGetTextDatum(key) : (Datum) 0;
+	nulls[8] = key ? ' ' : 'n';
+	values[9] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[9] = sender ? ' ' : 'n';
 
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.name, o.time_zone, o.active, "
-										"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
-										"       v.service_code IS NOT NULL, ch.channel IS NOT NULL, "
-										"       d.day, d.lo, d.hi, d.pref, "
-										"       ($4 AT TIME ZONE o.time_zone)::date, "
-										"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
-										"       r.service, r.status, r.nik, r.full_name, r.birth_date, "
-										"       EXISTS (SELECT 1 FROM passport.nik_guard g WHERE g.nik = $8 "
-										"                  AND (g.code IS NOT NULL OR g.cooldown_until > $4)), "
-										"       EXISTS (SELECT 1 FROM passport.slot c "
-										"                WHERE c.office_id = o.office_id AND c.lane = $2 AND NOT c.is_full "
-										"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
-										"                  AND c.opens_at <= $4), "
-										"       EXISTS (SELECT 1 FROM passport.slot c "
-										"                WHERE c.office_id = o.office_id AND c.lane = $2 "
-										"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
-										"                  AND c.opens_at <= $4) "
-										"  FROM passport.office o "
-										" CROSS JOIN LATERAL ( "
-										"   SELECT x.day, (x.day::timestamp AT TIME ZONE o.time_zone) AS lo, "
-										"          CASE WHEN $7 THEN 'infinity'::timestamptz "
-										"               ELSE ((x.day + 1)::timestamp AT TIME ZONE o.time_zone) END AS hi, "
-										"          ((x.day + $6) AT TIME ZONE o.time_zone) AS pref "
-										"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d "
-										"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
-										"  LEFT JOIN passport.service v ON v.service_code = $3 "
-										"  LEFT JOIN passport.channel ch ON ch.channel = $9 "
-										"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
-										"                      WHERE x.office_id = o.office_id AND x.channel = $9 "
-										"                        AND coalesce(x.sender, '') = coalesce($11, '') "
-										"                        AND x.idempotency_key = $10 LIMIT 1) r ON true "
-										" WHERE o.code = $1",
-										11, types),
-						values, nulls, false, 1) != 1)
+	for (attempt = 0; attempt < 2; attempt++)
+	{
+		if (code != NULL)
+			office_id = ResolveOffice(code, attempt > 0);
+		values[0] = Int64GetDatum(office_id);
+		n = PassportExecute(PassportPrepare(&plan,
+											"SELECT o.code, o.name, o.time_zone, o.active, "
+											"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
+											"       v.service_code IS NOT NULL, ch.channel IS NOT NULL, "
+											"       d.day, d.lo, d.hi, d.pref, "
+											"       ($4 AT TIME ZONE o.time_zone)::date, "
+											"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
+											"       r.service, r.status, r.nik, r.full_name, r.birth_date, "
+											"       EXISTS (SELECT 1 FROM passport.slot c "
+											"                WHERE c.office_id = $1 AND c.lane = $2 AND NOT c.is_full "
+											"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
+											"                  AND c.opens_at <= $4), "
+											"       EXISTS (SELECT 1 FROM passport.slot c "
+											"                WHERE c.office_id = $1 AND c.lane = $2 "
+											"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
+											"                  AND c.opens_at <= $4) "
+											"  FROM passport.office o "
+											" CROSS JOIN LATERAL ( "
+											"   SELECT x.day, (x.day::timestamp AT TIME ZONE o.time_zone) AS lo, "
+											"          CASE WHEN $7 THEN 'infinity'::timestamptz "
+											"               ELSE ((x.day + 1)::timestamp AT TIME ZONE o.time_zone) END AS hi, "
+											"          ((x.day + $6) AT TIME ZONE o.time_zone) AS pref "
+											"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d "
+											"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
+											"  LEFT JOIN passport.service v ON v.service_code = $3 "
+											"  LEFT JOIN passport.channel ch ON ch.channel = $8 "
+											"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
+											"                      WHERE x.office_id = $1 AND x.channel = $8 "
+											"                        AND coalesce(x.sender, '') = coalesce($10, '') "
+											"                        AND x.idempotency_key = $9 LIMIT 1) r ON true "
+											" WHERE o.office_id = $1",
+											10, types),
+							values, nulls, false, 1);
+		if (n == 1 && (code == NULL || strcmp(PassportGetText(0, PROBE_OFFICE_CODE), code) == 0))
+			break;
+		n = 0;
+		if (code == NULL)
+			break;
+	}
+	if (n != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"", office_code),
+				 errmsg("unknown office \"%s\"", office_code ? office_code : psprintf("%lld", (long long) office_id)),
 				 errdetail("No office has this code.")));
 	PassportExpectColumns(PROBE_COLUMNS);
 
-	oc->office_id = DatumGetInt64(PassportGetDatum(0, PROBE_OFFICE_ID, &isnull));
-	oc->code = code;
+	oc->office_id = office_id;
+	oc->code = PassportGetText(0, PROBE_OFFICE_CODE);
 	oc->name = PassportGetText(0, PROBE_OFFICE_NAME);
 	oc->time_zone = PassportGetText(0, PROBE_TIME_ZONE);
 	oc->active = DatumGetBool(PassportGetDatum(0, PROBE_ACTIVE, &isnull));
@@ -298,7 +365,7 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 		probe->dup_full_name = PassportGetText(0, PROBE_DUP_FULL_NAME);
 		probe->dup_birth_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_BIRTH_DATE, &isnull));
 		probe->dup.code = CopyOut(cxt, PassportGetText(0, PROBE_DUP_CODE));
-		probe->dup.office_code = CopyOut(cxt, code);
+		probe->dup.office_code = CopyOut(cxt, oc->code);
 		probe->dup.local_date = DatumGetDateADT(PassportGetDatum(0, PROBE_DUP_LOCAL_DATE, &isnull));
 		probe->dup.starts_at = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DUP_STARTS_AT, &isnull));
 		probe->dup.ends_at = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DUP_ENDS_AT, &isnull));
@@ -309,7 +376,6 @@ ProbeBooking(const char *office_code, const char *lane, const char *service,
 		probe->dup.duplicate = true;
 		probe->dup.ticket = NULL;
 	}
-	probe->nik_blocked = DatumGetBool(PassportGetDatum(0, PROBE_NIK_BLOCKED, &isnull));
 	probe->free_exists = DatumGetBool(PassportGetDatum(0, PROBE_FREE_EXISTS, &isnull));
 	probe->released = DatumGetBool(PassportGetDatum(0, PROBE_RELEASED, &isnull));
 
@@ -878,11 +944,12 @@ typedef enum LockedColumn
 #define LOCKED_COLUMNS	LOCKED_TODAY
 
 /*
- * LockReservation finds a reservation by its typed number and locks it.
- * With check_factor, the sender or the birth date must match; an unknown
- * number and a wrong factor both raise PP006 with the same text.
+ * LockReservation finds a reservation by its typed number and locks it;
+ * returns false for an unknown number.  With check_factor, the sender or
+ * the birth date must match too, and a wrong factor also returns false
+ * (an unknown number and a wrong factor are alike to the caller).
  */
-static void
+static bool
 LockReservation(const char *typed, bool check_factor, const char *sender,
 				bool has_birth, DateADT birth, TimestampTz now, ReservationRow *row)
 {
@@ -932,19 +999,88 @@ LockReservation(const char *typed, bool check_factor, const char *sender,
 	row->today = DatumGetDateADT(PassportGetDatum(0, LOCKED_TODAY, &isnull));
 
 	if (!check_factor)
-		return;
+		return true;
 	if (sender != NULL && row->sender != NULL && strcmp(sender, row->sender) == 0)
 		match = true;
 	if (has_birth && birth == row->birth_date)
 		match = true;
 	if (match)
-		return;
+		return true;
 
 notfound:
+	row->code = code;
+	return false;
+}
+
+/* NotFound raises PP006 for a reservation number nobody may act on. */
+static void
+NotFound(const char *code)
+{
 	ereport(ERROR,
 			(errcode(ERRCODE_PP_NOT_FOUND),
 			 errmsg("reservation not found"),
-			 errdetail("No reservation has the number %s, or the sender or birth date does not match.", code)));
+			 errdetail("No reservation has the number %s.", code)));
+}
+
+/*
+ * LockWithFactor is LockReservation for the applicant's own calls (cancel,
+ * reschedule): every attempt counts against the lookup limits of the sender
+ * and, with a birth date, of the number (PP017 past them, passport.count_lookup),
+ * and a birth date that matched gives its count back.  Returns false for an
+ * unknown number or a wrong factor, which the caller answers as an answer
+ * rather than an error, so that the attempt stays counted.
+ */
+static bool
+LockWithFactor(const char *typed, const char *sender_in, bool has_birth, DateADT birth,
+			   TimestampTz now, ReservationRow *row)
+{
+	static SPIPlanPtr count_plan = NULL;
+	static SPIPlanPtr found_plan = NULL;
+	static const Oid count_types[5] = {TEXTOID, INT8OID, TEXTOID, BOOLOID, TIMESTAMPTZOID};
+	char	   *code = CanonicalReservationNumber(typed);
+	char	   *sender = SenderKey(sender_in, NULL);
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int64		office_id = 0;
+	bool		decoded = ReservationNumberOffice(code, &office_id);
+
+	values[0] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[0] = sender ? ' ' : 'n';
+	values[1] = Int64GetDatum(office_id);
+	nulls[1] = decoded ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(code);
+	values[3] = BoolGetDatum(has_birth);
+	values[4] = TimestampTzGetDatum(now);
+	PassportExecute(PassportPrepare(&count_plan,
+									"SELECT passport.count_lookup($1, $2, $3, $4, $5)",
+									5, count_types),
+					values, nulls, false, 0);
+	if (!LockReservation(code, true, sender, has_birth, birth, now, row))
+		return false;
+	if (has_birth && birth == row->birth_date)
+		PassportExecute(PassportPrepare(&found_plan,
+										"SELECT passport.lookup_found($2, $3)",
+										5, count_types),
+						values, nulls, false, 0);
+	return true;
+}
+
+/* NotFoundDatum is the answer for a number not found with its factor. */
+static Datum
+NotFoundDatum(FunctionCallInfo fcinfo)
+{
+	TupleDesc	tupdesc;
+	Datum		values[BOOKING_ATTRIBUTES];
+	bool		nulls[BOOKING_ATTRIBUTES];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	memset(nulls, true, sizeof(nulls));
+	values[BOOKING_STATUS] = CStringGetTextDatum("not_found");
+	nulls[BOOKING_STATUS] = false;
+	values[BOOKING_DUPLICATE] = BoolGetDatum(false);
+	nulls[BOOKING_DUPLICATE] = false;
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
 }
 
 /* RowToBooking copies a reservation row into an answer. */
@@ -976,15 +1112,15 @@ NotActive(const ReservationRow *row)
 
 /* ---- SQL-callable -------------------------------------------------------- */
 
-PG_FUNCTION_INFO_V1(passport_reserve);
+PG_FUNCTION_INFO_V1(passport_reserve_0_2);
 
 /*
- * passport_reserve books a place: validate, answer duplicates, check that
+ * passport_reserve_0_2 books a place: validate, answer duplicates, check that
  * something is free (read-only), claim the NIK and the sender, allocate a
  * counter row, issue the number, insert the reservation.
  */
 Datum
-passport_reserve(PG_FUNCTION_ARGS)
+passport_reserve_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *office_code = PassportArgText(fcinfo, 0);
@@ -1040,8 +1176,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 	sender = SenderKey(sender_in, channel);
 
 	PassportConnect();
-	ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
-				 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
+	ProbeBooking(0, office_code, lane, service, has_day, day, has_pref, pref, now,
+				 earliest || !has_day, channel, sender, key, cxt, &oc, &probe);
 	if (!oc.channel_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1071,8 +1207,6 @@ passport_reserve(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(BuildBooking(fcinfo, &probe.dup));
 	}
 	RangeFor(&oc, earliest || !has_day, now, &lo, &hi);
-	if (probe.nik_blocked)
-		NikRefusal(nik, oc.time_zone);
 	/* the sold-out answer: read only, no lock, no WAL */
 	if (!probe.free_exists)
 		RefuseRange(&oc, lane, lo, hi, now, probe.released ? 1 : 0);
@@ -1081,8 +1215,8 @@ passport_reserve(PG_FUNCTION_ARGS)
 	if (!ClaimGuards(nik, oc.office_id, code, now, sender, &sender_counted))
 	{
 		/* perhaps the same request, committed while we waited on the NIK */
-		ProbeBooking(office_code, lane, service, has_day, day, has_pref, pref, now,
-					 earliest || !has_day, nik, channel, sender, key, cxt, &oc, &probe);
+		ProbeBooking(oc.office_id, NULL, lane, service, has_day, day, has_pref, pref, now,
+					 earliest || !has_day, channel, sender, key, cxt, &oc, &probe);
 		if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
 		{
 			if (sender_counted)
@@ -1122,11 +1256,11 @@ passport_reserve(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
 
-PG_FUNCTION_INFO_V1(passport_cancel);
+PG_FUNCTION_INFO_V1(passport_cancel_0_2);
 
-/* passport_cancel cancels a booked reservation and returns its place. */
+/* passport_cancel_0_2 cancels a booked reservation and returns its place. */
 Datum
-passport_cancel(PG_FUNCTION_ARGS)
+passport_cancel_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -1134,7 +1268,6 @@ passport_cancel(PG_FUNCTION_ARGS)
 	bool		has_birth = !PG_ARGISNULL(2);
 	DateADT		birth = has_birth ? PG_GETARG_DATEADT(2) : 0;
 	TimestampTz now = PassportNow();
-	char	   *sender;
 	ReservationRow row;
 	BookingOut	out;
 
@@ -1144,10 +1277,12 @@ passport_cancel(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("a second factor is required"),
 				 errdetail("Give the sender that booked or the applicant's birth date.")));
-	sender = SenderKey(sender_in, NULL);
-
 	PassportConnect();
-	LockReservation(typed, true, sender, has_birth, birth, now, &row);
+	if (!LockWithFactor(typed, sender_in, has_birth, birth, now, &row))
+	{
+		PassportFinish();
+		PG_RETURN_DATUM(NotFoundDatum(fcinfo));
+	}
 	if (strcmp(row.status, "cancelled") == 0)
 	{
 		/* a retried cancellation answers the same */
@@ -1182,15 +1317,15 @@ passport_cancel(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
 
-PG_FUNCTION_INFO_V1(passport_reschedule);
+PG_FUNCTION_INFO_V1(passport_reschedule_0_2);
 
 /*
- * passport_reschedule moves a booked reservation to another slot: the new
+ * passport_reschedule_0_2 moves a booked reservation to another slot: the new
  * place is taken before the old one is given back, so a full date raises
  * PP001 and the transaction leaves the original booking as it was.
  */
 Datum
-passport_reschedule(PG_FUNCTION_ARGS)
+passport_reschedule_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *typed = PassportArgText(fcinfo, 0);
@@ -1205,7 +1340,6 @@ passport_reschedule(PG_FUNCTION_ARGS)
 	TimestampTz now = PassportNow();
 	TimestampTz lo;
 	TimestampTz hi;
-	char	   *sender;
 	ReservationRow row;
 	OfficeCall	oc;
 	BookingProbe probe;
@@ -1222,10 +1356,12 @@ passport_reschedule(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("a second factor is required"),
 				 errdetail("Give the sender that booked or the applicant's birth date.")));
-	sender = SenderKey(sender_in, NULL);
-
 	PassportConnect();
-	LockReservation(typed, true, sender, has_birth, birth, now, &row);
+	if (!LockWithFactor(typed, sender_in, has_birth, birth, now, &row))
+	{
+		PassportFinish();
+		PG_RETURN_DATUM(NotFoundDatum(fcinfo));
+	}
 	if (strcmp(row.status, "booked") != 0)
 		NotActive(&row);
 	if (row.reschedules >= passport_reschedule_limit)
@@ -1242,8 +1378,8 @@ passport_reschedule(PG_FUNCTION_ARGS)
 				 errdetail("Rescheduling closes %d day(s) before the visit; %s is on %s.",
 						   passport_reschedule_min_days, row.code, ShowLocal(row.starts_at, row.time_zone))));
 
-	ProbeBooking(row.office_code, row.lane, row.service, true, day, has_pref, pref, now,
-				 earliest, row.nik, "", NULL, NULL, cxt, &oc, &probe);
+	ProbeBooking(row.office_id, NULL, row.lane, row.service, true, day, has_pref, pref, now,
+				 earliest, "", NULL, NULL, cxt, &oc, &probe);
 	RangeFor(&oc, earliest, now, &lo, &hi);
 	TakePlace(&oc, row.lane, lo, hi, now, row.slot_id, NULL, &alloc);
 	ReleasePlace(row.office_id, row.slot_id, row.shard);
@@ -1301,7 +1437,8 @@ passport_check_in_0_2(PG_FUNCTION_ARGS)
 	PassportConnect();
 	if (ReservationNumberOffice(CanonicalReservationNumber(typed), &office_id))
 		RequireOfficeAccess(office_id);
-	LockReservation(typed, false, NULL, false, 0, now, &row);
+	if (!LockReservation(typed, false, NULL, false, 0, now, &row))
+		NotFound(row.code);
 	if (office_code != NULL && pg_strcasecmp(office_code, row.office_code) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_NOT_FOUND),

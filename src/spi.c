@@ -8,8 +8,10 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_namespace.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "utils/lsyscache.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -37,11 +39,46 @@ PassportFinish(void)
 }
 
 /*
+ * PassportDistributed tells whether passport's tables are distributed by
+ * Citus in this database (passport.slot is in pg_dist_partition), checked
+ * once per backend: a backend keeps its answer, so connections opened
+ * before passport.distribute() ran must be opened again.
+ */
+bool
+PassportDistributed(void)
+{
+	static int	distributed = -1;
+
+	if (distributed < 0)
+	{
+		int			rc;
+
+		if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+			distributed = 0;
+		else
+		{
+			PassportConnect();
+			rc = SPI_execute("SELECT 1 FROM pg_catalog.pg_dist_partition "
+							 " WHERE logicalrelid = 'passport.slot'::pg_catalog.regclass",
+							 true, 1);
+			if (rc != SPI_OK_SELECT)
+				elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+			distributed = SPI_processed > 0 ? 1 : 0;
+			PassportFinish();
+		}
+	}
+	return distributed == 1;
+}
+
+/*
  * PassportPrepare returns the plan cached in *cache, preparing and keeping
- * it on first use in this backend.  The plan is generic: with the default
- * plan cache mode a statement whose custom plans look cheaper than the
- * generic one (a range on a timestamp parameter, say) would be planned
- * again on every call, which costs more than running it.
+ * it on first use in this backend.  On a single node the plan is generic:
+ * with the default plan cache mode a statement whose custom plans look
+ * cheaper than the generic one (a range on a timestamp parameter, say)
+ * would be planned again on every call, which costs more than running it.
+ * On a distributed installation plans follow the plan cache mode (custom
+ * at first), because Citus routes a statement to its shard by the values
+ * of its parameters and cannot plan a generic one that joins or has CTEs.
  */
 SPIPlanPtr
 PassportPrepare(SPIPlanPtr *cache, const char *sql, int nargs,
@@ -51,7 +88,8 @@ PassportPrepare(SPIPlanPtr *cache, const char *sql, int nargs,
 
 	if (*cache != NULL)
 		return *cache;
-	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes, CURSOR_OPT_GENERIC_PLAN);
+	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes,
+							  PassportDistributed() ? 0 : CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
 			 sql, SPI_result_code_string(SPI_result));

@@ -151,3 +151,11 @@ SELECT 'passport_admin', 'function', f, 'EXECUTE'
   FROM unnest(ARRAY['passport.bind_officer(name,text)', 'passport.unbind_officer(name,text)']) f
 UNION ALL
 SELECT 'passport_admin', 'table', 'passport.officer_binding', 'SELECT';
+
+CREATE FUNCTION passport.require_office(office_id bigint)
+  RETURNS void
+  AS 'MODULE_PATHNAME', 'passport_require_office'
+  LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION passport.require_office(bigint) IS
+  'For the lookups adapters and officers both call: raises 42501 when the calling role is an officer (and not an adapter) that is not bound to the office. Granted to no role; the lookups call it.';
+REVOKE ALL ON FUNCTION passport.require_office(bigint) FROM PUBLIC;

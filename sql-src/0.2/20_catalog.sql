@@ -57,6 +57,11 @@ BEGIN
   VALUES (pg_catalog.upper(code), pg_catalog.btrim(name), pg_catalog.lower(kind), parent, time_zone, city, address,
           slot_shards, release_days_ahead, coalesce(release_time, '00:00'))
   RETURNING * INTO created;
+  -- the office's number counters, so that its first bookings need not create them
+  INSERT INTO passport.office_counter (office_id, kind, stripe, last_value)
+  SELECT created.office_id, k.kind, s, 0
+    FROM (VALUES ('reservation', 16), ('application', 1), ('billing', 1)) AS k(kind, stripes),
+         LATERAL pg_catalog.generate_series(0, k.stripes - 1) AS s;
   PERFORM passport.audit('create_office', 'office ' || created.code, NULL, pg_catalog.to_jsonb(created));
   RETURN created.office_id;
 END;

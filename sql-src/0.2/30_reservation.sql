@@ -1,6 +1,39 @@
 --------------------------------------------------------------------------
--- Reservations in 0.2: check-in checks the officer's office
+-- Reservations in 0.2: check-in checks the officer's office; bookings draw
+-- their number from the office's counter and know channels as rows
 --------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION passport.reserve(office_code text, service text, lane text,
+                                            visit_date date, nik text, full_name text,
+                                            birth_date date, phone text DEFAULT NULL,
+                                            channel text DEFAULT 'api', sender text DEFAULT NULL,
+                                            idempotency_key text DEFAULT NULL,
+                                            preferred_time time DEFAULT NULL,
+                                            earliest boolean DEFAULT false)
+  RETURNS passport.booking
+  AS 'MODULE_PATHNAME', 'passport_reserve_0_2'
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+
+CREATE OR REPLACE FUNCTION passport.cancel(reservation_number text, sender text DEFAULT NULL,
+                                           birth_date date DEFAULT NULL)
+  RETURNS passport.booking
+  AS 'MODULE_PATHNAME', 'passport_cancel_0_2'
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION passport.cancel(text, text, date) IS
+  'Cancels a booked reservation; the second factor is the sender that booked or the applicant''s birth date. An unknown number and a wrong factor answer alike, with status not_found (an answer, so that the attempt counts against the lookup limits: PP017 past them). The place returns at once; the NIK enters its cooldown. Cancelling twice answers the same.';
+
+CREATE OR REPLACE FUNCTION passport.reschedule(reservation_number text, visit_date date,
+                                               preferred_time time DEFAULT NULL,
+                                               sender text DEFAULT NULL, birth_date date DEFAULT NULL,
+                                               earliest boolean DEFAULT false)
+  RETURNS passport.booking
+  AS 'MODULE_PATHNAME', 'passport_reschedule_0_2'
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION passport.reschedule(text, date, time, text, date, boolean) IS
+  'Moves a booked reservation to another slot (limits: passport.reschedule_limit, passport.reschedule_min_days). If the new date is full the original booking is untouched. An unknown number and a wrong second factor answer alike, with status not_found, and count against the lookup limits.';
 
 CREATE OR REPLACE FUNCTION passport.check_in(reservation_number text, office_code text DEFAULT NULL)
   RETURNS passport.booking

@@ -1,7 +1,7 @@
 -- API contract: signatures, security attributes, and one SQLSTATE per
 -- condition an adapter branches on (the README's table).
 BEGIN;
-SELECT plan(63);
+SELECT plan(64);
 SET LOCAL passport.now_override = '2026-12-01 09:00+07';
 
 -- signatures
@@ -64,8 +64,10 @@ SET LOCAL passport.max_active_per_sender = 4;
 SELECT lives_ok($$SELECT passport.cancel((SELECT reservation_number FROM b), sender => '0812-3456-7890')$$, 'cancel with the sender');
 SELECT throws_ok($$SELECT passport.reserve('TAP2', 'renewal', 'regular', '2026-12-07', '3171014708900001', 'Uji Satu', '1990-08-07')$$,
                  'PP005', NULL, 'PP005 cooldown after a cancellation');
-SELECT throws_ok($$SELECT passport.cancel((SELECT reservation_number FROM b), birth_date => '1991-01-01')$$,
-                 'PP006', NULL, 'PP006 wrong second factor');
+SELECT is((SELECT status FROM passport.cancel((SELECT reservation_number FROM b), birth_date => '1991-01-01')),
+          'not_found', 'a wrong second factor answers not_found, like an unknown number');
+SELECT throws_ok($$SELECT passport.check_in(passport.issue_reservation_number(passport.office_id('TAP')))$$,
+                 'PP006', NULL, 'PP006 a number nobody booked, at the counter');
 SELECT throws_ok($$SELECT passport.check_in((SELECT reservation_number FROM b))$$,
                  'PP007', NULL, 'PP007 a cancelled reservation cannot check in');
 CREATE TEMP TABLE c AS

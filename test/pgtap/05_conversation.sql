@@ -1,7 +1,7 @@
 -- The conversation engine never raises on what a person types: a fuzz pass
 -- of random and hostile texts through handle_message, and its contract.
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 SET LOCAL passport.now_override = '2026-12-01 09:00+07';
 SELECT passport.create_office('CVX', 'Kanim Percakapan', 'kanim', 'Asia/Jakarta');
 SELECT passport.add_capacity_rule('CVX', d, 'regular', '08:00', '12:00', 60, 5) FROM generate_series(1, 5) d;
@@ -57,6 +57,8 @@ SELECT ok((SELECT count(*) FROM passport.inbound_message) >= 1500
           AND (SELECT count(*) FROM passport.inbound_message WHERE reply LIKE '%terlalu banyak%') = 0,
           'every message was recorded once, none hit the rate limit');
 SELECT is((SELECT count(*)::int FROM passport.slot WHERE booked > capacity), 0, 'no counter over capacity after the fuzz');
+SELECT is((SELECT coalesce(sum(errors), 0)::int FROM passport.conversation_error), 0,
+          'nothing typed in the fuzz was an internal error');
 SELECT throws_ok($$SELECT passport.handle_message('whatsapp', '', 'x', 'halo')$$, '22004', NULL,
                  'an adapter that passes no sender gets 22004');
 SELECT throws_ok($$SELECT passport.handle_message('whatsapp', '0812', NULL, 'halo')$$, '22004', NULL,
@@ -64,6 +66,8 @@ SELECT throws_ok($$SELECT passport.handle_message('whatsapp', '0812', NULL, 'hal
 SELECT is((passport.handle_message('whatsapp', '0814 0000 0001', 'dup-1', 'halo')).duplicate, false, 'a new message');
 SELECT is((passport.handle_message('whatsapp', '+62 814 0000 0001', 'dup-1', 'something else')).duplicate, true,
           'the same message id again is a redelivery, whatever the text');
+SELECT is((passport.handle_message('whatsapp', '0814 0000 0002', 'dup-1', 'halo')).duplicate, false,
+          'the same message id from another sender is a message of its own');
 SELECT is((SELECT count(*)::int FROM passport.conversation WHERE sender = '+6281400000001'), 1,
           'the sender is normalised to E.164: one conversation');
 SELECT * FROM finish();

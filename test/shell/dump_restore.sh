@@ -107,7 +107,7 @@ check "application numbers and billing codes issued before the dump decode to th
     q pp_dst "SELECT bool_and(passport.application_number_office(application_number) = office_id
                         AND passport.billing_code_office(billing_code) = office_id) FROM passport.billing"
 check "the counter continued from the dump" \
-    q pp_dst "SELECT last_value > 12 FROM passport.reservation_number_seq"
+    q pp_dst "SELECT sum(last_value) >= 12 FROM passport.office_counter WHERE kind = 'reservation'"
 psql -XAtq -d pp_dst > "$tmp/rules.out" 2>&1 <<'SQL'
 SET passport.now_override = '2026-12-01 10:00+07';
 SELECT passport.transition((SELECT min(num) FROM public.apps), 'cancelled', 'awaiting_payment');

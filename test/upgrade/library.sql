@@ -3,8 +3,10 @@
 -- of the installed extension is called with NULL arguments, and the API
 -- with plausible ones on the demo's data, each in a subtransaction that is
 -- rolled back. A call may succeed, raise a clear error, or raise 55000
--- asking for the update; an internal error (XX000) fails, and a crash would
--- cut the connection. Prints one line per call; exits non-zero on failure.
+-- asking for the update; an internal error (XX000) or a schema mismatch
+-- (a relation, column or function of the new schema missing: 42P01, 42703,
+-- 42883) fails, and a crash would cut the connection. Prints one line per
+-- call; exits non-zero on failure.
 \set ON_ERROR_STOP 1
 BEGIN;
 SET LOCAL passport.now_override = '2026-12-07 09:30+07';
@@ -50,12 +52,12 @@ SELECT pg_temp.try(stmt) FROM unnest(ARRAY[
   $q$SELECT * FROM passport.claim_messages('whatsapp', 5)$q$
 ]) AS s(stmt);
 
-SELECT CASE WHEN outcome LIKE 'XX%' THEN 'not ok ' ELSE 'ok ' END || outcome || ' <- ' || left(stmt, 120)
+SELECT CASE WHEN outcome ~ '^(XX|42P01|42703|42883)' THEN 'not ok ' ELSE 'ok ' END || outcome || ' <- ' || left(stmt, 120)
   FROM call_result ORDER BY stmt;
 DO $$
 BEGIN
-  IF EXISTS (SELECT 1 FROM call_result WHERE outcome LIKE 'XX%') THEN
-    RAISE EXCEPTION 'internal errors under the old SQL definitions';
+  IF EXISTS (SELECT 1 FROM call_result WHERE outcome ~ '^(XX|42P01|42703|42883)') THEN
+    RAISE EXCEPTION 'internal errors or schema mismatches under the old SQL definitions';
   END IF;
   IF (SELECT count(*) FROM call_result) < 40 THEN
     RAISE EXCEPTION 'only % calls were made', (SELECT count(*) FROM call_result);
