@@ -180,8 +180,11 @@ SELECT bench.copy_table('passport.reservation', 'bench.ew_reservation');
 SELECT bench.copy_table('passport.nik_guard', 'bench.ew_nik_guard');
 SELECT bench.copy_table('passport.sender_guard', 'bench.ew_sender_guard');
 SELECT bench.copy_table('passport.outbox', 'bench.ew_outbox');
--- stands for passport.reservation_number_seq
-CREATE SEQUENCE bench.ew_number_seq;
+SELECT bench.copy_table('passport.office_counter', 'bench.ew_office_counter');
+-- 16 reservation stripes for each of 1000 stand-in offices, so that no two
+-- bookers meet on one
+INSERT INTO bench.ew_office_counter (office_id, kind, stripe, last_value)
+SELECT o, 'reservation', h, 0 FROM generate_series(1, 1000) o, generate_series(0, 15) h;
 -- 1000 slots of 16 counter rows that never fill, so that no two bookers
 -- meet and every counter update stays HOT
 INSERT INTO bench.ew_slot (office_id, slot_id, shard, lane, local_date, starts_at, ends_at, opens_at,
