@@ -65,3 +65,15 @@ installcheck-regress:
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
 installcheck-isolation:
 	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+
+# The daemons (gateway/, their own Makefile): passport-whatsapp, its
+# sanitizer build, and the tools its tests, demo and benchmark use.
+.PHONY: gateway gateway-asan gateway-test-tools gateway-fuzz
+gateway:
+	$(MAKE) -C gateway all
+gateway-asan:
+	$(MAKE) -C gateway asan
+gateway-test-tools:
+	$(MAKE) -C gateway test-tools
+gateway-fuzz:
+	$(MAKE) -C gateway fuzz

@@ -62,7 +62,8 @@ SELECT pg_temp.say('0811-0000-0001', 'w32', '5');
 SELECT pg_temp.say('0811-0000-0001', 'w33', 'XYZ');
 SELECT pg_temp.say('0811-0000-0001', 'w34', 'jks');
 SELECT category, rating, body, (SELECT code FROM passport.office o WHERE o.office_id = f.office_id) AS office,
-       sender_hash ~ '^[0-9a-f]{64}$' AS hashed, sender_hash NOT LIKE '%0811%' AS no_number
+       sender_hash ~ '^[0-9a-f]{64}$' AS hashed, sender_hash NOT IN (encode(sha256('+6281100000001'), 'hex'), encode(sha256('6281100000001'), 'hex'),
+                           encode(sha256('081100000001'), 'hex')) AS keyed
   FROM passport.feedback f;
 
 -- English: switch, remembered, and every answer in English

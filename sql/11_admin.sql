@@ -120,6 +120,9 @@ SELECT passport.set_message_template('visit_reminder', 'en',
          'Tomorrow {date} {time} at {office}, number {reservation_number}, counter {counter}.');
 SELECT passport.remove_bot_text('ask_office', 'en');
 SELECT passport.remove_message_template('visit_reminder', 'en');
+-- any text may state a rule by its placeholder (passport.policy_values): no warning
+SELECT passport.set_bot_text('ask_office', 'en', 'Which office? Bookings open {reschedule_min_days} day(s) ahead at least.');
+SELECT passport.remove_bot_text('ask_office', 'en');
 
 -- other roles cannot call the edit functions nor touch the audit
 \c - regress_officer_login

@@ -80,3 +80,30 @@ BEGIN
   RETURN result;
 END;
 $$;
+
+-- The values of the rules that texts state (deadlines, limits, the pickup
+-- lane's ticket letter), for the text fillers: a text says {documents_days}
+-- and shows what the setting says today.
+CREATE FUNCTION passport.policy_values()
+  RETURNS jsonb
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM passport.now();          -- loads the module that defines the settings
+  RETURN jsonb_build_object(
+    'documents_days', current_setting('passport.documents_days'),
+    'pickup_days', current_setting('passport.pickup_days'),
+    'billing_days_after_interview',
+      (extract(epoch FROM current_setting('passport.billing_valid_after_interview')::interval) / 86400)::numeric(10, 0),
+    'billing_hours_at_booking',
+      (extract(epoch FROM current_setting('passport.billing_valid_at_booking')::interval) / 3600)::numeric(10, 0),
+    'reschedule_limit', current_setting('passport.reschedule_limit'),
+    'reschedule_min_days', current_setting('passport.reschedule_min_days'),
+    'cooldown_hours', (extract(epoch FROM current_setting('passport.cooldown')::interval) / 3600)::numeric(10, 0),
+    'pickup_prefix', (SELECT l.prefix FROM passport.lane l WHERE l.lane_code = 'pickup'));
+END;
+$$;
+COMMENT ON FUNCTION passport.policy_values() IS
+  'The rule values texts may name, as {key} placeholders: documents_days, pickup_days, billing_days_after_interview, billing_hours_at_booking, reschedule_limit, reschedule_min_days, cooldown_hours (from the settings) and pickup_prefix (the pickup lane''s letter). The bot, the outbox and the status lookup fill them in.';
+REVOKE ALL ON FUNCTION passport.policy_values() FROM PUBLIC;

@@ -12,3 +12,28 @@ CREATE FUNCTION passport.enqueue_message(office_id bigint, channel text, recipie
 COMMENT ON FUNCTION passport.enqueue_message(bigint, text, text, text, text, jsonb, text, timestamptz) IS
   'Queues a message in passport.outbox (once per office and dedupe_key when one is given) and notifies channel passport_outbox with the channel''s name when the transaction commits; returns whether it was queued. The one writer of the outbox, for the extension''s own functions; granted to no role.';
 REVOKE ALL ON FUNCTION passport.enqueue_message(bigint, text, text, text, text, jsonb, text, timestamptz) FROM PUBLIC;
+
+-- messages state the rules as their settings say (passport.policy_values)
+CREATE OR REPLACE FUNCTION passport.render_message(template text, language text, payload jsonb)
+  RETURNS text
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  body text;
+BEGIN
+  SELECT t.body INTO body FROM passport.message_template t
+   WHERE t.template = render_message.template
+     AND t.language = CASE WHEN render_message.language = 'en' THEN 'en' ELSE 'id' END;
+  IF body IS NULL THEN
+    SELECT t.body INTO body FROM passport.message_template t
+     WHERE t.template = render_message.template AND t.language = 'id';
+  END IF;
+  IF body IS NULL THEN
+    RAISE EXCEPTION 'no message template "%"', template USING ERRCODE = '22023';
+  END IF;
+  RETURN passport.fill_text(body, passport.policy_values() || coalesce(payload, '{}'));
+END;
+$$;
+COMMENT ON FUNCTION passport.render_message(text, text, jsonb) IS
+  'The text of a message: its template in the language (Indonesian when missing) with {name} replaced from the payload and from the rule values of passport.policy_values().';

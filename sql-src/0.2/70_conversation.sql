@@ -68,11 +68,12 @@ CREATE OR REPLACE FUNCTION passport.bot_say(key text, language text, fill jsonb 
   RETURNS text
   LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-  SELECT coalesce(passport.fill_text(passport.bot_text_body(bot_say.key, bot_say.language), bot_say.fill),
+  SELECT coalesce(passport.fill_text(passport.bot_text_body(bot_say.key, bot_say.language),
+                                     passport.policy_values() || coalesce(bot_say.fill, '{}')),
                   bot_say.key)
 $$;
 COMMENT ON FUNCTION passport.bot_say(text, text, jsonb) IS
-  'A bot text in a language (else Indonesian) with {name} filled from fill; the key itself when no text exists.';
+  'A bot text in a language (else Indonesian) with {name} filled from fill and the rule values of passport.policy_values(); the key itself when no text exists.';
 
 CREATE OR REPLACE FUNCTION passport.bot_reason(sqlstate text, language text, fallback text)
   RETURNS text
@@ -98,11 +99,11 @@ BEGIN
     SELECT i.body INTO body FROM passport.info i
      WHERE i.topic = info_text.topic AND i.service = coalesce(info_text.service, '') AND i.language = 'id';
   END IF;
-  RETURN body;
+  RETURN passport.fill_text(body, passport.policy_values());
 END;
 $$;
 COMMENT ON FUNCTION passport.info_text(text, text, text) IS
-  'The one reader of passport.info: the body of a topic for a service (NULL: none) in a language, else in Indonesian, else NULL.';
+  'The one reader of passport.info: the body of a topic for a service (NULL: none) in a language, else in Indonesian, else NULL; the rule values of passport.policy_values() filled in.';
 REVOKE ALL ON FUNCTION passport.info_text(text, text, text) FROM PUBLIC;
 
 -- The services as the bot offers them: codes in list order and the

@@ -275,7 +275,8 @@ BEGIN
   status := a.status;
   promised_ready_on := a.promised_ready_on;
   pickup_until := a.pickup_until;
-  SELECT st.label, st.next_step INTO label, next_step
+  SELECT passport.fill_text(st.label, passport.policy_values()), passport.fill_text(st.next_step, passport.policy_values())
+    INTO label, next_step
     FROM passport.status_text st WHERE st.status = a.status AND st.language = lang;
   SELECT jsonb_object_agg(e.to_status, e.at ORDER BY e.seq) INTO stages
     FROM passport.application_event e

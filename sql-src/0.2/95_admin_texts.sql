@@ -291,7 +291,8 @@ BEGIN
   END IF;
   SELECT pg_catalog.array_agg(p ORDER BY p) INTO unknown
     FROM pg_catalog.unnest(passport.text_placeholders(body)) p
-   WHERE p <> ALL (coalesce(fills, '{}'));
+   WHERE p <> ALL (coalesce(fills, '{}'))
+     AND NOT passport.policy_values() ? p;       -- every text may state a rule
   IF unknown IS NOT NULL THEN
     RAISE WARNING 'the % "%" uses %, which nothing fills in',
                   what, key, (SELECT pg_catalog.string_agg('{' || u || '}', ', ') FROM pg_catalog.unnest(unknown) u)
@@ -304,7 +305,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION passport.check_admin_text(text, text, text, text, text[]) IS
-  'Checks a text an administrator sets: a known language (22023), a non-empty text (22023); warns about {placeholders} not among fills.';
+  'Checks a text an administrator sets: a known language (22023), a non-empty text (22023); warns about {placeholders} neither among fills nor rule values (passport.policy_values).';
 REVOKE ALL ON FUNCTION passport.check_admin_text(text, text, text, text, text[]) FROM PUBLIC;
 
 -- Transition rules

@@ -48,7 +48,8 @@ SELECT results_eq(
      WHERE e.extname = 'passport' AND c::regclass::text ~ '_base$|tariff$' ORDER BY 1$$,
   $$VALUES ('passport.bot_text_base', 'WHERE NOT builtin'), ('passport.info_base', 'WHERE NOT builtin'),
            ('passport.message_template_base', 'WHERE NOT builtin'), ('passport.status_text_base', 'WHERE NOT builtin'),
-           ('passport.tariff', 'WHERE NOT builtin'), ('passport.transition_base', 'WHERE NOT builtin')$$,
+           ('passport.tariff', 'WHERE NOT builtin'), ('passport.transition_base', 'WHERE NOT builtin'),
+           ('passport.whatsapp_template_base', 'WHERE NOT builtin'), ('passport.whatsapp_text_base', 'WHERE NOT builtin')$$,
   'pg_dump keeps administrators'' rows and leaves the shipped ones to the installation');
 SELECT is((SELECT count(*)::integer FROM (
              SELECT 1 FROM passport.transition GROUP BY from_status, to_status, actor_role HAVING count(*) > 1
