@@ -197,6 +197,7 @@ BEGIN
                                     WHEN 'passport.checkin_late' THEN '1440'
                                     WHEN 'passport.max_calls' THEN '20'
                                     WHEN 'passport.outbox_max_attempts' THEN '100'
+                                    WHEN 'passport.outbox_notify' THEN 'on'
                                     WHEN 'passport.conversation_timeout' THEN '1440'
                                     WHEN 'passport.documents_days' THEN '90'
                                     WHEN 'passport.pickup_days' THEN '365'

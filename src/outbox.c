@@ -2,14 +2,17 @@
  *
  * outbox.c
  *	  The one place that writes passport.outbox: a message is enqueued with
- *	  a plain INSERT ... VALUES (its payload built by the caller as JSON),
- *	  and the adapters of its channel are woken with NOTIFY.
+ *	  a plain INSERT ... VALUES (its payload built by the caller as JSON).
  *
- * The message becomes visible, and the notification is delivered, when the
- * transaction of the event that caused it commits; a rolled-back event
- * leaves neither.  The notification's payload is the channel name only (no
- * personal data); adapters poll as well, so a lost notification (or one
- * sent on another node of a cluster) only delays a message.
+ * The message becomes visible when the transaction of the event that caused
+ * it commits; a rolled-back event leaves nothing.  Adapters find messages
+ * by polling.  With passport.outbox_notify on, the adapters of the channel
+ * are also woken with NOTIFY (payload: the channel name, no personal data).
+ * It is off by default because PostgreSQL makes every notifying transaction
+ * hold a database-wide lock from just before its commit until the commit
+ * is flushed: bookings that notify commit one at a time, and a rush runs
+ * several times slower.  A lost notification, or one sent on another node
+ * of a cluster, only delays a message until the next poll.
  *
  *-------------------------------------------------------------------------
  */
@@ -92,7 +95,8 @@ EnqueueMessage(int64 office_id, const char *channel, const char *recipient,
 										8, types),
 						values, nulls, false, 0) != 1)
 		return false;
-	Async_Notify(OUTBOX_NOTIFY_CHANNEL, channel);
+	if (passport_outbox_notify)
+		Async_Notify(OUTBOX_NOTIFY_CHANNEL, channel);
 	return true;
 }
 

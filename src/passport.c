@@ -29,6 +29,7 @@ int			passport_checkin_early_minutes = 60;
 int			passport_checkin_late_minutes = 30;
 int			passport_max_calls = 3;
 int			passport_outbox_max_attempts = 5;
+bool		passport_outbox_notify = false;
 int			passport_documents_days = 7;
 int			passport_pickup_days = 30;
 int			passport_billing_minutes_after_interview = 7 * 24 * 60;
@@ -128,6 +129,13 @@ _PG_init(void)
 							NULL,
 							&passport_outbox_max_attempts, 5, 1, 100,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("passport.outbox_notify",
+							 "Whether enqueuing an outbox message notifies channel passport_outbox.",
+							 "A transaction that notifies holds a database-wide lock through its "
+							 "commit, so notifying transactions commit one at a time; off, adapters "
+							 "find messages by polling.",
+							 &passport_outbox_notify, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("passport.documents_days",
 							"Days an applicant has to complete missing documents before the application lapses.",
 							NULL,
