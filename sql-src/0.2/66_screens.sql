@@ -263,11 +263,14 @@ COMMENT ON FUNCTION passport.dashboard_processing(text, integer) IS
 REVOKE ALL ON FUNCTION passport.dashboard_processing(text, integer) FROM PUBLIC;
 
 CREATE FUNCTION passport.dashboard_backlog(office_code text)
-  RETURNS TABLE (status text, applications bigint, oldest_days numeric)
+  RETURNS TABLE (status text, label_id text, label_en text, applications bigint, oldest_days numeric)
   LANGUAGE sql STABLE STRICT SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT s.status, pg_catalog.count(a.application_number),
+  SELECT s.status,
+         (SELECT x.label FROM passport.status_text x WHERE x.status = s.status AND x.language = 'id'),
+         (SELECT x.label FROM passport.status_text x WHERE x.status = s.status AND x.language = 'en'),
+         pg_catalog.count(a.application_number),
          pg_catalog.round((extract(epoch FROM passport.now() - pg_catalog.min(a.status_at)) / 86400)::numeric, 1)
     FROM (SELECT passport.dashboard_office_id(dashboard_backlog.office_code) AS office_id) i
    CROSS JOIN passport.application_status s
@@ -277,7 +280,7 @@ AS $$
    ORDER BY s.ordinal
 $$;
 COMMENT ON FUNCTION passport.dashboard_backlog(text) IS
-  'Open applications of an office per status (every status that is not final, in the order of the process) and how many days the oldest has been in it. For reporters, administrators and the officers bound to it.';
+  'Open applications of an office per status (every status that is not final, in the order of the process, with its labels in Indonesian and English) and how many days the oldest has been in it. For reporters, administrators and the officers bound to it.';
 REVOKE ALL ON FUNCTION passport.dashboard_backlog(text) FROM PUBLIC;
 
 CREATE FUNCTION passport.dashboard_feedback(office_code text, days integer DEFAULT 90)
