@@ -329,8 +329,11 @@ BEGIN
                                'date', v_slot.local_date,
                                'time', to_char(v_slot.starts_at AT TIME ZONE v_office.time_zone, 'HH24:MI')),
             v_now, v_now);
-    -- the adapters' wake-up, as passport's outbox sends it at commit
-    PERFORM pg_notify('bench_outbox', p_channel);
+    -- the adapters' wake-up, when passport's outbox sends one (the
+    -- setting passport.outbox_notify, off by default)
+    IF current_setting('passport.outbox_notify', true) = 'on' THEN
+      PERFORM pg_notify('bench_outbox', p_channel);
+    END IF;
   END IF;
   RETURN v_code;
 END $$;

@@ -25,6 +25,21 @@ SELECT count(*) AS issued, count(DISTINCT code) AS distinct_codes,
        bool_and(passport.reservation_number_office(code) = office) AS office_recovered
   FROM issued;
 
+-- a backend draws numbers in blocks of 32: the counter row moves once
+-- for ten numbers
+SELECT count(DISTINCT passport.issue_reservation_number(4008)) AS issued FROM generate_series(1, 10);
+SELECT count(*) FILTER (WHERE last_value > 0) AS stripes_drawn, sum(last_value) AS values_drawn
+  FROM passport.office_counter WHERE office_id = 4008 AND kind = 'reservation';
+-- a block drawn in a savepoint or transaction that rolls back is forgotten
+-- with it: the next number comes from a block the counter knows
+BEGIN;
+SAVEPOINT before;
+SELECT passport.issue_reservation_number(4007) IS NOT NULL AS issued_in_savepoint;
+ROLLBACK TO SAVEPOINT before;
+SELECT passport.reservation_number_office(passport.issue_reservation_number(4007)) AS office_after_savepoint;
+ROLLBACK;
+SELECT passport.reservation_number_office(passport.issue_reservation_number(4007)) AS office_after_rollback;
+
 -- typing: case, O/0, I/L/1, spaces and dashes do not matter
 SELECT passport.normalize_reservation_number(lower(replace(code, '-', ' '))) = code AS lower_spaced
   FROM issued LIMIT 1;

@@ -17,7 +17,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "common/hashfn.h"
@@ -29,6 +31,7 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "pgtime.h"
 #include "storage/proc.h"
@@ -171,25 +174,98 @@ PassportNextValue(const char *name)
 #define RESERVATION_STRIPES		16
 
 /*
- * DrawOfficeCounter draws the next counter value of kind for an office and
- * returns it: with stripes > 1, from the first stripe no other transaction
- * holds (n * stripes + stripe for the stripe's n-th value), waiting only
- * when every stripe is held; the office's rows are created with its first
- * number.  The row stays locked until the transaction ends, so a value is
- * never drawn twice and a rolled-back one is drawn again.
+ * Reservation numbers are drawn in blocks: a backend takes NUMBER_BLOCK
+ * values of a stripe with one counter-row update and issues them one by one
+ * from memory, as a sequence with CACHE does.  A block belongs to the
+ * backend that drew it once the drawing transaction commits; a block drawn
+ * in a transaction or subtransaction that aborts is forgotten (the row's
+ * update is undone, so another backend may draw the same values).  Values
+ * of a block that are never issued (the backend exits) are gaps, which the
+ * encrypted numbers do not show.  Blocks are forgotten too when the
+ * counter table is replaced (the extension dropped and created again, the
+ * table truncated).
+ */
+#define NUMBER_BLOCK			32
+#define NUMBER_BLOCK_SLOTS		8
+
+typedef struct NumberBlock
+{
+	int64		office_id;		/* 0: unused */
+	int			stripe;
+	int64		next;			/* the next n of the stripe to issue */
+	int64		end;			/* the last n of the block */
+	bool		pending;		/* drawn by the transaction in progress */
+	SubTransactionId subid;		/* the subtransaction that drew it */
+	uint64		used;			/* for replacing the least recently used */
+} NumberBlock;
+
+static NumberBlock number_blocks[NUMBER_BLOCK_SLOTS];
+static uint64 number_block_clock = 0;
+static bool number_block_callbacks = false;
+static Oid	number_blocks_relid = InvalidOid;	/* passport.office_counter */
+static Oid	number_blocks_filenode = InvalidOid;	/* and its storage */
+
+/* NumberBlocksAtXactEnd keeps committed blocks and forgets aborted ones. */
+static void
+NumberBlocksAtXactEnd(XactEvent event, void *arg)
+{
+	int			i;
+
+	for (i = 0; i < NUMBER_BLOCK_SLOTS; i++)
+	{
+		NumberBlock *b = &number_blocks[i];
+
+		if (b->office_id == 0 || !b->pending)
+			continue;
+		if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+			b->pending = false;
+		else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+				 event == XACT_EVENT_PREPARE)
+			b->office_id = 0;
+	}
+}
+
+/*
+ * NumberBlocksAtSubXactEnd forgets the blocks drawn in an aborted
+ * subtransaction or in any of its children (subtransaction ids grow within
+ * a transaction, so those are the pending ones with an id at least its).
+ */
+static void
+NumberBlocksAtSubXactEnd(SubXactEvent event, SubTransactionId mySubid,
+						 SubTransactionId parentSubid, void *arg)
+{
+	int			i;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	for (i = 0; i < NUMBER_BLOCK_SLOTS; i++)
+		if (number_blocks[i].office_id != 0 && number_blocks[i].pending &&
+			number_blocks[i].subid >= mySubid)
+			number_blocks[i].office_id = 0;
+}
+
+/*
+ * DrawOfficeCounter draws count consecutive values of an office's counter
+ * of kind and returns the first n (the row's values run n..n + count - 1):
+ * with stripes > 1, from the first stripe no other transaction holds,
+ * waiting only when every stripe is held; *stripe tells which.  The
+ * office's rows are created with its first draw.  The row stays locked
+ * until the transaction ends, so a value is never drawn twice and a
+ * rolled-back draw is drawn again.
  */
 static int64
-DrawOfficeCounter(int64 office_id, const char *kind, int stripes)
+DrawOfficeCounter(int64 office_id, const char *kind, int stripes, int count, int *stripe)
 {
 	static SPIPlanPtr skip_plan = NULL;
 	static SPIPlanPtr wait_plan = NULL;
 	static SPIPlanPtr create_plan = NULL;
-	static const Oid types[4] = {INT8OID, TEXTOID, INT4OID, INT4OID};
+	static const Oid types[5] = {INT8OID, TEXTOID, INT4OID, INT4OID, INT8OID};
 	static uint32 rotation = 0;
-	Datum		values[4];
+	Datum		values[5];
 	bool		isnull;
 	int			attempt;
 	int			n = 0;
+	int64		last;
 
 	if (rotation == 0)
 		rotation = (uint32) MyProcPid;
@@ -198,6 +274,7 @@ DrawOfficeCounter(int64 office_id, const char *kind, int stripes)
 	values[1] = CStringGetTextDatum(kind);
 	values[2] = Int32GetDatum(stripes);
 	values[3] = Int32GetDatum((int32) (rotation % stripes));
+	values[4] = Int64GetDatum((int64) count);
 	PassportConnect();
 	for (attempt = 0; attempt < 2 && n == 0; attempt++)
 	{
@@ -206,18 +283,18 @@ DrawOfficeCounter(int64 office_id, const char *kind, int stripes)
 											"  SELECT c.stripe FROM passport.office_counter c "
 											"   WHERE c.office_id = $1 AND c.kind = $2 AND c.stripe < $3 "
 											"   ORDER BY (c.stripe + $4) % $3 LIMIT 1 FOR UPDATE SKIP LOCKED) "
-											"UPDATE passport.office_counter c SET last_value = c.last_value + 1 "
+											"UPDATE passport.office_counter c SET last_value = c.last_value + $5 "
 											"  FROM s WHERE c.office_id = $1 AND c.kind = $2 AND c.stripe = s.stripe "
-											"RETURNING c.last_value * $3 + c.stripe",
-											4, types),
+											"RETURNING c.last_value, c.stripe",
+											5, types),
 							values, NULL, false, 0);
 		if (n == 0)
 			n = PassportExecute(PassportPrepare(&wait_plan,
-												"UPDATE passport.office_counter c SET last_value = c.last_value + 1 "
+												"UPDATE passport.office_counter c SET last_value = c.last_value + $5 "
 												" WHERE c.office_id = $1 AND c.kind = $2 AND c.stripe = $4 "
 												"   AND $3 > 0 "
-												"RETURNING c.last_value * $3 + c.stripe",
-												4, types),
+												"RETURNING c.last_value, c.stripe",
+												5, types),
 								values, NULL, false, 0);
 		if (n == 0)
 			PassportExecute(PassportPrepare(&create_plan,
@@ -229,9 +306,75 @@ DrawOfficeCounter(int64 office_id, const char *kind, int stripes)
 	}
 	if (n != 1)
 		elog(ERROR, "counter %s of office %lld could not be drawn", kind, (long long) office_id);
-	values[0] = PassportGetDatum(0, 1, &isnull);
+	last = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	*stripe = DatumGetInt32(PassportGetDatum(0, 2, &isnull));
 	PassportFinish();
-	return DatumGetInt64(values[0]);
+	return last - count + 1;
+}
+
+/*
+ * NextReservationSeq returns the next reservation counter value of an
+ * office (n * RESERVATION_STRIPES + stripe) from this backend's block of
+ * the office, drawing a new block when it has none or it is used up.
+ */
+static int64
+NextReservationSeq(int64 office_id)
+{
+	NumberBlock *b = NULL;
+	int			i;
+	int			stripe;
+	int64		first;
+	Oid			relid;
+	Oid			filenode;
+	HeapTuple	tuple;
+
+	if (!number_block_callbacks)
+	{
+		RegisterXactCallback(NumberBlocksAtXactEnd, NULL);
+		RegisterSubXactCallback(NumberBlocksAtSubXactEnd, NULL);
+		number_block_callbacks = true;
+	}
+	/* blocks of a counter table dropped, recreated or truncated are void */
+	relid = PassportRelid("office_counter");
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	filenode = ((Form_pg_class) GETSTRUCT(tuple))->relfilenode;
+	ReleaseSysCache(tuple);
+	if (relid != number_blocks_relid || filenode != number_blocks_filenode)
+	{
+		memset(number_blocks, 0, sizeof(number_blocks));
+		number_blocks_relid = relid;
+		number_blocks_filenode = filenode;
+	}
+	for (i = 0; i < NUMBER_BLOCK_SLOTS; i++)
+		if (number_blocks[i].office_id == office_id)
+		{
+			b = &number_blocks[i];
+			break;
+		}
+	if (b == NULL || b->next > b->end)
+	{
+		if (b == NULL)
+		{
+			/* an unused place, or the least recently used one */
+			b = &number_blocks[0];
+			for (i = 0; i < NUMBER_BLOCK_SLOTS && b->office_id != 0; i++)
+				if (number_blocks[i].office_id == 0 || number_blocks[i].used < b->used)
+					b = &number_blocks[i];
+		}
+		b->office_id = 0;		/* until the draw has succeeded */
+		first = DrawOfficeCounter(office_id, "reservation", RESERVATION_STRIPES,
+								  NUMBER_BLOCK, &stripe);
+		b->office_id = office_id;
+		b->stripe = stripe;
+		b->next = first;
+		b->end = first + NUMBER_BLOCK - 1;
+		b->pending = true;
+		b->subid = GetCurrentSubTransactionId();
+	}
+	b->used = ++number_block_clock;
+	return b->next++ * RESERVATION_STRIPES + b->stripe;
 }
 
 /*
@@ -288,7 +431,7 @@ IssueReservationNumber(int64 office_id)
 
 	CheckOffice(office_id);
 	key = GetKey();
-	seq = DrawOfficeCounter(office_id, "reservation", RESERVATION_STRIPES);
+	seq = NextReservationSeq(office_id);
 	if (seq < 1 || seq >= ((int64) 1 << RESNUM_SEQ_BITS))
 		ereport(ERROR,
 				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),
@@ -406,11 +549,12 @@ IssueNumeric(int64 office_id, const char *kind, int payload_len,
 	uint16		out[APPNUM_PAYLOAD];
 	char	   *text = palloc(payload_len + 2);
 	int			i;
+	int			stripe;
 
 	CheckOffice(office_id);
 	for (i = 0; i < payload_len - 4; i++)
 		limit *= 10;
-	seq = DrawOfficeCounter(office_id, kind, 1);
+	seq = DrawOfficeCounter(office_id, kind, 1, 1, &stripe);
 	if (seq < 1 || seq >= limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),

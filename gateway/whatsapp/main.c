@@ -34,6 +34,7 @@
 
 #include "daemon.h"
 #include "graph.h"
+#include "rows.h"
 #include "sender.h"
 #include "webhook.h"
 
@@ -211,53 +212,6 @@ StatusMetric(const char *status)
 								   "Status callbacks of sent messages by status."));
 }
 
-/* JsonStrings reads a JSON array of strings into a NULL-terminated array. */
-static int
-JsonStrings(const char *text, char ***out)
-{
-	json_t	   *a;
-	size_t		i;
-	int			n;
-
-	*out = NULL;
-	if (text == NULL || text[0] == '\0')
-		return 0;
-	a = json_loads(text, 0, NULL);
-	if (!json_is_array(a))
-	{
-		json_decref(a);
-		return 0;
-	}
-	n = (int) json_array_size(a);
-	*out = PdAllocZero(sizeof(char *) * (n + 1));
-	for (i = 0; i < (size_t) n; i++)
-	{
-		json_t	   *v = json_array_get(a, i);
-
-		(*out)[i] = PdStrdup(json_is_string(v) ? json_string_value(v) : "");
-	}
-	json_decref(a);
-	return n;
-}
-
-/* FreeStrings releases what JsonStrings made. */
-static void
-FreeStrings(char **a, int n)
-{
-	int			i;
-
-	for (i = 0; i < n; i++)
-		free(a[i]);
-	free(a);
-}
-
-/* Value returns a column's text, NULL for SQL NULL. */
-static const char *
-Value(PGresult *res, int col)
-{
-	return PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
-}
-
 /*
  * ReceiveMessage hands one inbound message to the database and its reply
  * to the sender.  Returns false when the database is away (answer 503).
@@ -301,24 +255,24 @@ ReceiveMessage(DbConn *conn, const WaInbound *m)
 		InboundMetric(m->kind, INBOUND_DUPLICATE);
 		LogDebug("message from %s is a redelivery", LogMaskSender(m->from, masked, sizeof(masked)));
 	}
-	else if (Value(res, RECEIVE_DELIVERY_ID) != NULL)
+	else if (RowValue(res, 0, RECEIVE_DELIVERY_ID) != NULL)
 	{
 		SenderReply r;
 		int			nlabels;
 
 		memset(&r, 0, sizeof(r));
-		r.delivery_id = strtoll(Value(res, RECEIVE_DELIVERY_ID), NULL, 10);
-		r.recipient = Value(res, RECEIVE_RECIPIENT);
-		r.reply = Value(res, RECEIVE_REPLY);
-		r.nchoices = JsonStrings(Value(res, RECEIVE_CHOICES), &r.choices);
-		nlabels = JsonStrings(Value(res, RECEIVE_LABELS), &r.labels);
+		r.delivery_id = strtoll(RowValue(res, 0, RECEIVE_DELIVERY_ID), NULL, 10);
+		r.recipient = RowValue(res, 0, RECEIVE_RECIPIENT);
+		r.reply = RowValue(res, 0, RECEIVE_REPLY);
+		r.nchoices = JsonStrings(RowValue(res, 0, RECEIVE_CHOICES), &r.choices);
+		nlabels = JsonStrings(RowValue(res, 0, RECEIVE_LABELS), &r.labels);
 		if (nlabels != r.nchoices)
 		{
 			FreeStrings(r.labels, nlabels);
 			r.labels = NULL;
 			nlabels = 0;
 		}
-		r.prompt = Value(res, RECEIVE_PROMPT);
+		r.prompt = RowValue(res, 0, RECEIVE_PROMPT);
 		SenderSubmitReply(gateway.sender, &r);
 		FreeStrings(r.choices, r.nchoices);
 		FreeStrings(r.labels, nlabels);

@@ -27,6 +27,7 @@
 
 #include "daemon.h"
 #include "graph.h"
+#include "rows.h"
 #include "sender.h"
 
 #define RESPONSE_MAX 65536
@@ -961,53 +962,6 @@ FlushUndelivered(Sender *s)
 	}
 }
 
-/* JsonStrings reads a JSON array of strings (NULL elements as ""). */
-static int
-JsonStrings(const char *text, char ***out)
-{
-	json_t	   *a;
-	size_t		i;
-	int			n;
-
-	*out = NULL;
-	if (text == NULL || text[0] == '\0')
-		return 0;
-	a = json_loads(text, 0, NULL);
-	if (!json_is_array(a))
-	{
-		json_decref(a);
-		return 0;
-	}
-	n = (int) json_array_size(a);
-	*out = PdAllocZero(sizeof(char *) * (n + 1));
-	for (i = 0; i < (size_t) n; i++)
-	{
-		json_t	   *v = json_array_get(a, i);
-
-		(*out)[i] = PdStrdup(json_is_string(v) ? json_string_value(v) : "");
-	}
-	json_decref(a);
-	return n;
-}
-
-/* FreeStrings releases an array JsonStrings made. */
-static void
-FreeStrings(char **a, int n)
-{
-	int			i;
-
-	for (i = 0; i < n; i++)
-		free(a[i]);
-	free(a);
-}
-
-/* Value returns a column's text, NULL for SQL NULL. */
-static const char *
-Value(PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
-}
-
 /* Claim takes due messages from the outbox. */
 static void
 Claim(Sender *s, int room)
@@ -1052,27 +1006,27 @@ Claim(Sender *s, int room)
 		d->office_id = strtoll(PQgetvalue(res, i, CLAIM_OFFICE_ID), NULL, 10);
 		d->message_id = strtoll(PQgetvalue(res, i, CLAIM_MESSAGE_ID), NULL, 10);
 		d->attempt = atoi(PQgetvalue(res, i, CLAIM_ATTEMPT));
-		GraphRecipient(Value(res, i, CLAIM_RECIPIENT), to, sizeof(to));
-		if (Value(res, i, CLAIM_REPLY) != NULL)
+		GraphRecipient(RowValue(res, i, CLAIM_RECIPIENT), to, sizeof(to));
+		if (RowValue(res, i, CLAIM_REPLY) != NULL)
 		{
 			char	  **choices,
 					  **labels;
-			int			nchoices = JsonStrings(Value(res, i, CLAIM_CHOICES), &choices);
-			int			nlabels = JsonStrings(Value(res, i, CLAIM_LABELS), &labels);
+			int			nchoices = JsonStrings(RowValue(res, i, CLAIM_CHOICES), &choices);
+			int			nlabels = JsonStrings(RowValue(res, i, CLAIM_LABELS), &labels);
 
 			d->is_reply = true;
-			GraphBuildReply(&d->msg, to, Value(res, i, CLAIM_REPLY), choices,
-							nlabels == nchoices ? labels : NULL, nchoices, Value(res, i, CLAIM_PROMPT));
+			GraphBuildReply(&d->msg, to, RowValue(res, i, CLAIM_REPLY), choices,
+							nlabels == nchoices ? labels : NULL, nchoices, RowValue(res, i, CLAIM_PROMPT));
 			FreeStrings(choices, nchoices);
 			FreeStrings(labels, nlabels);
 		}
-		else if (Value(res, i, CLAIM_TEMPLATE_NAME) != NULL)
+		else if (RowValue(res, i, CLAIM_TEMPLATE_NAME) != NULL)
 		{
 			char	  **params;
-			int			nparams = JsonStrings(Value(res, i, CLAIM_PARAMETERS), &params);
+			int			nparams = JsonStrings(RowValue(res, i, CLAIM_PARAMETERS), &params);
 
-			GraphBuildTemplate(&d->msg, to, Value(res, i, CLAIM_TEMPLATE_NAME),
-							   Value(res, i, CLAIM_TEMPLATE_LANGUAGE), params, nparams);
+			GraphBuildTemplate(&d->msg, to, RowValue(res, i, CLAIM_TEMPLATE_NAME),
+							   RowValue(res, i, CLAIM_TEMPLATE_LANGUAGE), params, nparams);
 			FreeStrings(params, nparams);
 		}
 		else
@@ -1081,7 +1035,7 @@ Claim(Sender *s, int room)
 
 			StrBufInit(&e);
 			StrBufPrintf(&e, "no WhatsApp template for \"%.100s\"",
-						 Value(res, i, CLAIM_TEMPLATE) != NULL ? Value(res, i, CLAIM_TEMPLATE) : "");
+						 RowValue(res, i, CLAIM_TEMPLATE) != NULL ? RowValue(res, i, CLAIM_TEMPLATE) : "");
 			d->error = StrBufDetach(&e);
 		}
 		__atomic_fetch_add(&s->held, 1, __ATOMIC_RELAXED);

@@ -21,7 +21,7 @@ CREATE TABLE passport.office_counter (
 ) WITH (fillfactor = 50, autovacuum_vacuum_scale_factor = 0,
         autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0);
 COMMENT ON TABLE passport.office_counter IS
-  'Per office and kind of number, the last counter value drawn (per stripe): reservation numbers (16 stripes, value n * 16 + stripe), application numbers and billing codes (one stripe). Created with the first number an office issues.';
+  'Per office and kind of number, the last counter value drawn (per stripe): reservation numbers (16 stripes, value n * 16 + stripe; a backend draws them in blocks of 32 and issues a block''s values itself), application numbers and billing codes (one stripe, one value per draw). Created with the first number an office issues.';
 REVOKE ALL ON passport.office_counter FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('passport.office_counter', '');
 
