@@ -7,6 +7,9 @@
  *
  * The request's Basic credentials open a libpq connection as that login
  * (PostgreSQL checks the password; nothing is kept after the request).
+ * A connection the server let in without asking for the password (trust
+ * or peer authentication) is refused unless dashboard_require_password is
+ * off, so that a careless dashboard_conninfo cannot open every login.
  * Reporters and administrators see every office, officers the offices
  * they are bound to; the functions raise 42501 otherwise (403 here) and
  * PP011 for an unknown office (404).  Every value drawn is escaped; none
@@ -489,6 +492,15 @@ DashboardHandle(HttpRequest *request, HttpResponse *response, const char *code,
 			return;
 		}
 		LogInfo("dashboard login refused by the database");
+		Refuse(response, "login refused\n");
+		return;
+	}
+	if (options->require_password && !PQconnectionUsedPassword(conn))
+	{
+		/* trust or peer: the password was never checked */
+		PQfinish(conn);
+		LogWarning("dashboard login refused: the server did not ask for its password"
+				   " (dashboard_conninfo must reach a password authentication method)");
 		Refuse(response, "login refused\n");
 		return;
 	}

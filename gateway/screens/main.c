@@ -57,6 +57,8 @@ static const ConfigOption options[] = {
 	{"dashboard_conninfo", CONFIG_STRING, NULL, false, false, 0, 0,
 	"libpq connection string the dashboard logins connect with, user and password"
 	" taken from the request (default: conninfo)"},
+	{"dashboard_require_password", CONFIG_BOOL, "true", false, false, 0, 0,
+	"refuse dashboard logins the server let in without asking their password (trust, peer)"},
 	{"db_pool_size", CONFIG_INT, "4", false, false, 1, 200,
 	"database connections of the display page handlers"},
 	{"db_wait_ms", CONFIG_INT, "2000", false, true, 0, 60000,
@@ -777,6 +779,7 @@ main(int argc, char **argv)
 								  ? ConfigGetString(config, "dashboard_conninfo")
 								  : ConfigGetString(config, "conninfo"));
 	dashboard.conninfo = dashboard_conninfo;
+	dashboard.require_password = ConfigGetBool(config, "dashboard_require_password");
 	dashboard.pool = screens.pool;
 	pthread_create(&screens.refresher, NULL, Refresher, NULL);
 	listener = DbListenerStart(ConfigGetString(config, "conninfo"), channels, 1, OnNotify, NULL,

@@ -36,6 +36,7 @@ extern void PageHeaders(HttpResponse *response, bool private_page);
 typedef struct DashboardOptions
 {
 	const char *conninfo;		/* base of the logins' connections */
+	bool		require_password;	/* refuse logins let in without one */
 	int			days;			/* heatmap */
 	int			weeks;			/* no-shows, processing */
 	int			feedback_days;
