@@ -509,7 +509,7 @@ DashboardHandle(HttpRequest *request, HttpResponse *response, const char *code,
 
 		PQclear(r);
 	}
-	office = Query(conn, "SELECT office_code, office_name, today::text, to_char(local_time, 'HH24:MI')"
+	office = Query(conn, "SELECT code, office_name, today::text, to_char(local_time, 'HH24:MI')"
 				   " FROM passport.dashboard_office($1)", code, 0, sqlstate);
 	for (i = 0; office != NULL && i < 6; i++)
 		if ((parts[i] = Query(conn, sql[i], code, args[i], sqlstate)) == NULL)

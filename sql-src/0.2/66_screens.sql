@@ -69,7 +69,9 @@ REVOKE ALL ON FUNCTION passport.display_board(text) FROM PUBLIC;
 
 -- Who may see an office's dashboard: reporters and administrators every
 -- office, an officer the offices it is bound to (checked against the
--- calling login, as every officer function does).
+-- calling login, as every officer function does). Every dashboard function
+-- calls it first, in PL/pgSQL, so that the check runs whatever plan the
+-- query gets.
 CREATE FUNCTION passport.dashboard_office_id(office_code text)
   RETURNS bigint
   LANGUAGE plpgsql STABLE
@@ -108,49 +110,55 @@ COMMENT ON FUNCTION passport.dashboard_office_id(text) IS
 REVOKE ALL ON FUNCTION passport.dashboard_office_id(text) FROM PUBLIC;
 
 CREATE FUNCTION passport.dashboard_office(office_code text)
-  RETURNS TABLE (office_code text, office_name text, time_zone text, today date, local_time time(0))
-  LANGUAGE sql STABLE STRICT SECURITY DEFINER
+  RETURNS TABLE (code text, office_name text, time_zone text, today date, local_time time(0))
+  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT o.code, o.name, o.time_zone, (passport.now() AT TIME ZONE o.time_zone)::date,
-         (passport.now() AT TIME ZONE o.time_zone)::time(0)
-    FROM (SELECT passport.dashboard_office_id(dashboard_office.office_code) AS office_id) i
-    JOIN passport.office o ON o.office_id = i.office_id
+DECLARE
+  oid_ bigint := passport.dashboard_office_id($1);
+BEGIN
+  RETURN QUERY
+    SELECT o.code, o.name, o.time_zone, (passport.now() AT TIME ZONE o.time_zone)::date,
+           (passport.now() AT TIME ZONE o.time_zone)::time(0)
+      FROM passport.office o
+     WHERE o.office_id = oid_;
+END;
 $$;
 COMMENT ON FUNCTION passport.dashboard_office(text) IS
-  'The office of a dashboard: code, name, time zone, its local date and time now. For reporters, administrators and the officers bound to it (42501 otherwise; PP011 for an unknown office).';
+  'The office of a dashboard: its code, name, time zone, its local date and time now. For reporters, administrators and the officers bound to it (42501 otherwise; PP011 for an unknown office).';
 REVOKE ALL ON FUNCTION passport.dashboard_office(text) FROM PUBLIC;
 
 CREATE FUNCTION passport.dashboard_queue(office_code text)
   RETURNS TABLE (lane text, prefix text, name_id text, name_en text, tickets bigint, waiting bigint,
                  called bigint, serving bigint, served bigint, missed bigint,
                  mean_wait_minutes numeric, p90_wait_minutes numeric, mean_service_minutes numeric)
-  LANGUAGE sql STABLE STRICT SECURITY DEFINER
+  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH o AS (
-    SELECT x.office_id, (passport.now() AT TIME ZONE x.time_zone)::date AS today
-      FROM (SELECT passport.dashboard_office_id(dashboard_queue.office_code) AS office_id) i
-      JOIN passport.office x ON x.office_id = i.office_id
-  )
-  SELECT l.lane_code, l.prefix, l.name_id, l.name_en,
-         pg_catalog.count(t.ticket_id),
-         pg_catalog.count(*) FILTER (WHERE t.status = 'waiting'),
-         pg_catalog.count(*) FILTER (WHERE t.status = 'called'),
-         pg_catalog.count(*) FILTER (WHERE t.status = 'serving'),
-         pg_catalog.count(*) FILTER (WHERE t.status = 'done'),
-         pg_catalog.count(*) FILTER (WHERE t.status = 'missed'),
-         pg_catalog.round(pg_catalog.avg(extract(epoch FROM t.called_at - t.issued_at) / 60), 1),
-         pg_catalog.round((pg_catalog.percentile_cont(0.9) WITHIN GROUP (
-                             ORDER BY extract(epoch FROM t.called_at - t.issued_at) / 60))::numeric, 1),
-         pg_catalog.round(pg_catalog.avg(extract(epoch FROM t.done_at - t.served_at) / 60)
-                            FILTER (WHERE t.status = 'done'), 1)
-    FROM o
-   CROSS JOIN passport.lane l
-    LEFT JOIN passport.queue_ticket t
-      ON t.office_id = o.office_id AND t.local_date = o.today AND t.lane = l.lane_code
-   GROUP BY l.lane_code, l.prefix, l.name_id, l.name_en, l.call_order
-   ORDER BY l.call_order, l.lane_code
+DECLARE
+  oid_ bigint := passport.dashboard_office_id($1);
+  today_ date;
+BEGIN
+  SELECT (passport.now() AT TIME ZONE x.time_zone)::date INTO today_ FROM passport.office x WHERE x.office_id = oid_;
+  RETURN QUERY
+    SELECT l.lane_code, l.prefix, l.name_id, l.name_en,
+           pg_catalog.count(t.ticket_id),
+           pg_catalog.count(*) FILTER (WHERE t.status = 'waiting'),
+           pg_catalog.count(*) FILTER (WHERE t.status = 'called'),
+           pg_catalog.count(*) FILTER (WHERE t.status = 'serving'),
+           pg_catalog.count(*) FILTER (WHERE t.status = 'done'),
+           pg_catalog.count(*) FILTER (WHERE t.status = 'missed'),
+           pg_catalog.round(pg_catalog.avg(extract(epoch FROM t.called_at - t.issued_at) / 60), 1),
+           pg_catalog.round((pg_catalog.percentile_cont(0.9) WITHIN GROUP (
+                               ORDER BY extract(epoch FROM t.called_at - t.issued_at) / 60))::numeric, 1),
+           pg_catalog.round(pg_catalog.avg(extract(epoch FROM t.done_at - t.served_at) / 60)
+                              FILTER (WHERE t.status = 'done'), 1)
+      FROM passport.lane l
+      LEFT JOIN passport.queue_ticket t
+        ON t.office_id = oid_ AND t.local_date = today_ AND t.lane = l.lane_code
+     GROUP BY l.lane_code, l.prefix, l.name_id, l.name_en, l.call_order
+     ORDER BY l.call_order, l.lane_code;
+END;
 $$;
 COMMENT ON FUNCTION passport.dashboard_queue(text) IS
   'Today''s queue of an office per lane (calling order): tickets issued, waiting, called, being served, served, missed; mean and 90th-percentile wait from issue to first call and mean service time, in minutes, of the tickets called so far. For reporters, administrators and the officers bound to it.';
@@ -264,20 +272,24 @@ REVOKE ALL ON FUNCTION passport.dashboard_processing(text, integer) FROM PUBLIC;
 
 CREATE FUNCTION passport.dashboard_backlog(office_code text)
   RETURNS TABLE (status text, label_id text, label_en text, applications bigint, oldest_days numeric)
-  LANGUAGE sql STABLE STRICT SECURITY DEFINER
+  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT s.status,
-         (SELECT x.label FROM passport.status_text x WHERE x.status = s.status AND x.language = 'id'),
-         (SELECT x.label FROM passport.status_text x WHERE x.status = s.status AND x.language = 'en'),
-         pg_catalog.count(a.application_number),
-         pg_catalog.round((extract(epoch FROM passport.now() - pg_catalog.min(a.status_at)) / 86400)::numeric, 1)
-    FROM (SELECT passport.dashboard_office_id(dashboard_backlog.office_code) AS office_id) i
-   CROSS JOIN passport.application_status s
-    LEFT JOIN passport.application a ON a.office_id = i.office_id AND a.status = s.status
-   WHERE NOT s.terminal
-   GROUP BY s.status, s.ordinal
-   ORDER BY s.ordinal
+DECLARE
+  oid_ bigint := passport.dashboard_office_id($1);
+BEGIN
+  RETURN QUERY
+    SELECT s.status,
+           (SELECT x.label FROM passport.status_text x WHERE x.status = s.status AND x.language = 'id'),
+           (SELECT x.label FROM passport.status_text x WHERE x.status = s.status AND x.language = 'en'),
+           pg_catalog.count(a.application_number),
+           pg_catalog.round((extract(epoch FROM passport.now() - pg_catalog.min(a.status_at)) / 86400)::numeric, 1)
+      FROM passport.application_status s
+      LEFT JOIN passport.application a ON a.office_id = oid_ AND a.status = s.status
+     WHERE NOT s.terminal
+     GROUP BY s.status, s.ordinal
+     ORDER BY s.ordinal;
+END;
 $$;
 COMMENT ON FUNCTION passport.dashboard_backlog(text) IS
   'Open applications of an office per status (every status that is not final, in the order of the process, with its labels in Indonesian and English) and how many days the oldest has been in it. For reporters, administrators and the officers bound to it.';
