@@ -119,7 +119,14 @@ INSERT INTO officer_call VALUES
   ('passport.call_next_at(bigint,text,text[])', $$SELECT passport.call_next_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'Loket 1')$$),
   ('passport.recall_at(bigint,text)', $$SELECT passport.recall_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'A-001')$$),
   ('passport.start_service_at(bigint,text)', $$SELECT passport.start_service_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'A-001')$$),
-  ('passport.finish_service_at(bigint,text)', $$SELECT passport.finish_service_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'A-001')$$);
+  ('passport.finish_service_at(bigint,text)', $$SELECT passport.finish_service_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'A-001')$$),
+  ('passport.dashboard_office(text)', $$SELECT passport.dashboard_office('SEC2')$$),
+  ('passport.dashboard_queue(text)', $$SELECT passport.dashboard_queue('SEC2')$$),
+  ('passport.dashboard_heatmap(text,integer)', $$SELECT passport.dashboard_heatmap('SEC2')$$),
+  ('passport.dashboard_no_shows(text,integer)', $$SELECT passport.dashboard_no_shows('SEC2')$$),
+  ('passport.dashboard_processing(text,integer)', $$SELECT passport.dashboard_processing('SEC2')$$),
+  ('passport.dashboard_backlog(text)', $$SELECT passport.dashboard_backlog('SEC2')$$),
+  ('passport.dashboard_feedback(text,integer)', $$SELECT passport.dashboard_feedback('SEC2')$$);
 GRANT SELECT ON officer_call TO regress_sec_officer;
 SELECT p.object_name AS officer_function_not_classified
   FROM passport.role_privilege p
@@ -131,7 +138,9 @@ SELECT p.object_name AS officer_function_not_classified
      'passport.nik_parts(text)', 'passport.tariff_amount(text,text,integer,date)',
      'passport.billing_amount(text,text,integer,boolean,boolean,date)',
      'passport.add_working_days(bigint,date,integer)', 'passport.now()', 'passport.office_scope()',
-     'passport.sees_all_offices()', 'passport.my_offices()')
+     'passport.sees_all_offices()', 'passport.my_offices()',
+     -- public by design: the waiting-room display (ticket codes and counters)
+     'passport.display_board(text)')
  ORDER BY 1;
 -- every one of them, on the other office, fails and changes nothing
 CREATE TEMP TABLE before_calls AS
@@ -198,6 +207,7 @@ BEGIN
                                     WHEN 'passport.max_calls' THEN '20'
                                     WHEN 'passport.outbox_max_attempts' THEN '100'
                                     WHEN 'passport.outbox_notify' THEN 'on'
+                                    WHEN 'passport.queue_notify' THEN 'off'
                                     WHEN 'passport.conversation_timeout' THEN '1440'
                                     WHEN 'passport.documents_days' THEN '90'
                                     WHEN 'passport.pickup_days' THEN '365'

@@ -133,3 +133,96 @@ passport_enqueue_message(PG_FUNCTION_ARGS)
 	PassportFinish();
 	PG_RETURN_BOOL(queued);
 }
+
+/*
+ * FillValueText is the text of a JSON value as jsonb_each_text gives it: a
+ * string unquoted, a number or boolean as written, an object or array as
+ * JSON; "" for null.
+ */
+static char *
+FillValueText(const JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "";
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return v->val.boolean ? "true" : "false";
+		case jbvBinary:
+			return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+		default:
+			elog(ERROR, "unexpected JSON value of type %d", (int) v->type);
+	}
+	return NULL;				/* keep the compiler quiet */
+}
+
+/* ReplaceAll returns text with every occurrence of from replaced by to. */
+static char *
+ReplaceAll(char *text, const char *from, const char *to)
+{
+	StringInfoData out;
+	size_t		from_len = strlen(from);
+	char	   *start = text;
+	char	   *hit = strstr(text, from);
+
+	if (hit == NULL)
+		return text;
+	initStringInfo(&out);
+	for (; hit != NULL; hit = strstr(start, from))
+	{
+		appendBinaryStringInfo(&out, start, (int) (hit - start));
+		appendStringInfoString(&out, to);
+		start = hit + from_len;
+	}
+	appendStringInfoString(&out, start);
+	return out.data;
+}
+
+PG_FUNCTION_INFO_V1(passport_fill_text);
+
+/*
+ * passport_fill_text is passport.fill_text(body, fill): body with every
+ * {key} replaced by the text of fill's value of key, one key after the
+ * other in the object's order (as 0.1's PL/pgSQL loop over
+ * jsonb_each_text did, so a value may itself bring a placeholder that a
+ * later key fills).  NULL body gives NULL, NULL fill the body unchanged.
+ */
+Datum
+passport_fill_text(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *fill;
+	char	   *body;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken token;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(1))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	fill = PG_GETARG_JSONB_P(1);
+	if (!JB_ROOT_IS_OBJECT(fill) || JB_ROOT_IS_SCALAR(fill))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot fill a text from a JSON value that is not an object")));
+	body = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	it = JsonbIteratorInit(&fill->root);
+	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *placeholder;
+
+		if (token != WJB_KEY)
+			continue;
+		placeholder = psprintf("{%.*s}", v.val.string.len, v.val.string.val);
+		token = JsonbIteratorNext(&it, &v, true);
+		if (token != WJB_VALUE)
+			elog(ERROR, "unexpected JSON iterator token %d", (int) token);
+		body = ReplaceAll(body, placeholder, FillValueText(&v));
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(body));
+}

@@ -30,6 +30,7 @@ int			passport_checkin_late_minutes = 30;
 int			passport_max_calls = 3;
 int			passport_outbox_max_attempts = 5;
 bool		passport_outbox_notify = false;
+bool		passport_queue_notify = true;
 int			passport_documents_days = 7;
 int			passport_pickup_days = 30;
 int			passport_billing_minutes_after_interview = 7 * 24 * 60;
@@ -135,6 +136,13 @@ _PG_init(void)
 							 "commit, so notifying transactions commit one at a time; off, adapters "
 							 "find messages by polling.",
 							 &passport_outbox_notify, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("passport.queue_notify",
+							 "Whether the queue functions notify channel passport_queue.",
+							 "Issuing, calling, recalling, starting and finishing a ticket notify "
+							 "passport_queue with the office number, so that waiting-room displays "
+							 "change at once; a notifying transaction commits one at a time.",
+							 &passport_queue_notify, true,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("passport.documents_days",
 							"Days an applicant has to complete missing documents before the application lapses.",

@@ -60,6 +60,7 @@ extern int	passport_checkin_late_minutes;
 extern int	passport_max_calls;
 extern int	passport_outbox_max_attempts;
 extern bool passport_outbox_notify;
+extern bool passport_queue_notify;
 extern int	passport_documents_days;
 extern int	passport_pickup_days;
 extern int	passport_billing_minutes_after_interview;

@@ -13,11 +13,20 @@
  * FOR UPDATE SKIP LOCKED inside a materialised CTE, so two counters never
  * get the same ticket and neither waits for the other.
  *
+ * Every change a waiting-room display shows (a ticket issued, called,
+ * recalled or missed, its service started or finished) notifies channel
+ * passport_queue with the office number as payload, nothing else, when the
+ * transaction commits (passport.queue_notify, on by default).  These are
+ * officers' actions, a few per minute and counter: the cost of a notifying
+ * commit (PostgreSQL commits them one at a time) does not matter here, as
+ * it would for bookings, which never notify this channel.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -27,6 +36,24 @@
 #include "utils/timestamp.h"
 
 #include "passport.h"
+
+/* The channel waiting-room displays LISTEN on. */
+#define QUEUE_NOTIFY_CHANNEL	"passport_queue"
+
+/*
+ * QueueChanged tells the displays of an office, at commit, that what they
+ * show may have changed (the payload is the office number only).
+ */
+static void
+QueueChanged(int64 office_id)
+{
+	char		payload[24];
+
+	if (!passport_queue_notify)
+		return;
+	snprintf(payload, sizeof(payload), INT64_FORMAT, office_id);
+	Async_Notify(QUEUE_NOTIFY_CHANNEL, payload);
+}
 
 /*
  * LoadQueueOffice reads the office a queue function's first argument names
@@ -130,6 +157,7 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 									"        $13, $14)",
 									14, insert_types),
 					values, nulls, false, 0);
+	QueueChanged(office_id);
 	return ticket_id;
 }
 
@@ -407,6 +435,7 @@ passport_call_next_0_2(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 	ticket_id = DatumGetInt64(PassportGetDatum(0, 1, &isnull));
+	QueueChanged(qo.office_id);
 	result = TicketDatum(fcinfo, cxt, qo.office_id, ticket_id);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
@@ -448,6 +477,7 @@ TicketStep(FunctionCallInfo fcinfo, const char *step)
 			TicketState(CanonicalTicket(typed), status, "being served");
 		SetTicket(qo.office_id, ticket_id, "done", now);
 	}
+	QueueChanged(qo.office_id);
 	result = TicketDatum(fcinfo, cxt, qo.office_id, ticket_id);
 	PassportFinish();
 	PG_RETURN_DATUM(result);

@@ -75,6 +75,12 @@ extern void StrBufAppendStr(StrBuf *buf, const char *s);
 extern void StrBufAppendChar(StrBuf *buf, char c);
 extern void StrBufPrintf(StrBuf *buf, const char *fmt,...) PD_PRINTF(2, 3);
 extern void StrBufReset(StrBuf *buf);
+/*
+ * StrBufAppendHtml appends text escaped for HTML and XML (SVG) content and
+ * quoted attribute values: & < > " ' become entities, and control
+ * characters other than tab and newline are dropped.
+ */
+extern void StrBufAppendHtml(StrBuf *buf, const char *s);
 extern void StrBufFree(StrBuf *buf);
 extern char *StrBufDetach(StrBuf *buf);
 
@@ -406,10 +412,23 @@ extern void HttpRespondStream(HttpResponse *response, int status, const char *co
 
 extern HttpStatic *HttpStaticCreate(int status, const char *content_type, const char *body,
 								   const char *header_name, const char *header_value);
+extern void HttpStaticAddHeader(HttpStatic *prebuilt, const char *name, const char *value);
 extern void HttpRespondStatic(HttpResponse *response, const HttpStatic *prebuilt);
 
 /* A handler for GET /metrics: MetricsRender() as text/plain; version=0.0.4. */
 extern void HttpMetricsHandler(HttpRequest *request, HttpResponse *response, void *arg);
+
+/*
+ * HttpBasicCredentials reads the "Authorization: Basic" credentials of a
+ * request into user and password (NUL-terminated, UTF-8 as sent).  Returns
+ * false when the header is missing, not Basic, not valid base64, has no
+ * colon, an empty user name or password, a NUL or control character, or
+ * does not fit.  The caller wipes password after use.
+ */
+extern bool HttpBasicCredentials(const HttpRequest *request, char *user, size_t user_len,
+								 char *password, size_t password_len);
+extern bool HttpParseBasic(const char *header, char *user, size_t user_len,
+						   char *password, size_t password_len);
 
 /* Constant-time comparison of two byte strings (tokens, signatures). */
 extern bool SecretEqual(const void *a, size_t alen, const void *b, size_t blen);

@@ -20,10 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "daemon.h"
 
@@ -166,6 +168,13 @@ HttpStaticCreate(int status, const char *content_type, const char *body,
 	if (header_name != NULL)
 		MHD_add_response_header(s->response, header_name, header_value);
 	return s;
+}
+
+/* HttpStaticAddHeader adds a header to a response built once. */
+void
+HttpStaticAddHeader(HttpStatic *prebuilt, const char *name, const char *value)
+{
+	MHD_add_response_header(prebuilt->response, name, value);
 }
 
 /* HttpRespondStatic answers with a response built once. */
@@ -592,4 +601,96 @@ HttpMetricsHandler(HttpRequest *request, HttpResponse *response, void *arg)
 	response->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	StrBufReset(&response->body);
 	MetricsRender(&response->body);
+}
+
+/* Base64Value is the value of a base64 digit, or -1. */
+static int
+Base64Value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * HttpParseBasic decodes the value of an Authorization header of scheme
+ * Basic (RFC 7617) into a user name and a password.
+ */
+bool
+HttpParseBasic(const char *header, char *user, size_t user_len, char *password, size_t password_len)
+{
+	unsigned char decoded[1024];
+	size_t		n = 0;
+	size_t		i;
+	size_t		colon;
+	unsigned int acc = 0;
+	int			bits = 0;
+	int			pad = 0;
+
+	if (header == NULL || strncasecmp(header, "Basic", 5) != 0 || (header[5] != ' ' && header[5] != '\t'))
+		return false;
+	header += 5;
+	while (*header == ' ' || *header == '\t')
+		header++;
+	for (; *header != '\0' && *header != ' ' && *header != '\t'; header++)
+	{
+		int			v;
+
+		if (*header == '=')
+		{
+			pad++;
+			continue;
+		}
+		v = Base64Value(*header);
+		if (v < 0 || pad > 0)
+			goto refuse;
+		acc = (acc << 6) | (unsigned int) v;
+		bits += 6;
+		if (bits >= 8)
+		{
+			bits -= 8;
+			if (n >= sizeof(decoded) - 1)
+				goto refuse;
+			decoded[n++] = (unsigned char) ((acc >> bits) & 0xff);
+		}
+	}
+	while (*header == ' ' || *header == '\t')
+		header++;
+	if (*header != '\0' || pad > 2 || n == 0)
+		goto refuse;
+	for (colon = 0; colon < n && decoded[colon] != ':'; colon++)
+		;
+	if (colon == n || colon == 0 || colon + 1 == n || colon >= user_len || n - colon - 1 >= password_len)
+		goto refuse;
+	for (i = 0; i < n; i++)
+		if (decoded[i] < 0x20 || decoded[i] == 0x7f)
+			goto refuse;
+	memcpy(user, decoded, colon);
+	user[colon] = '\0';
+	memcpy(password, decoded + colon + 1, n - colon - 1);
+	password[n - colon - 1] = '\0';
+	OPENSSL_cleanse(decoded, sizeof(decoded));
+	return true;
+
+refuse:
+	OPENSSL_cleanse(decoded, sizeof(decoded));
+	acc = 0;
+	return false;
+}
+
+/* HttpBasicCredentials reads a request's Basic credentials. */
+bool
+HttpBasicCredentials(const HttpRequest *request, char *user, size_t user_len,
+					 char *password, size_t password_len)
+{
+	return HttpParseBasic(HttpRequestHeader(request, MHD_HTTP_HEADER_AUTHORIZATION),
+						  user, user_len, password, password_len);
 }

@@ -163,6 +163,51 @@ StrBufReset(StrBuf *buf)
 	buf->data[0] = '\0';
 }
 
+/* StrBufAppendHtml appends text escaped for HTML, SVG and quoted attributes. */
+void
+StrBufAppendHtml(StrBuf *buf, const char *s)
+{
+	const char *run = s;
+
+	if (s == NULL)
+		return;
+	for (; *s != '\0'; s++)
+	{
+		const char *entity = NULL;
+		unsigned char c = (unsigned char) *s;
+
+		switch (c)
+		{
+			case '&':
+				entity = "&amp;";
+				break;
+			case '<':
+				entity = "&lt;";
+				break;
+			case '>':
+				entity = "&gt;";
+				break;
+			case '"':
+				entity = "&quot;";
+				break;
+			case '\'':
+				entity = "&#39;";
+				break;
+			default:
+				if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+					entity = "";
+				break;
+		}
+		if (entity != NULL)
+		{
+			StrBufAppend(buf, run, s - run);
+			StrBufAppendStr(buf, entity);
+			run = s + 1;
+		}
+	}
+	StrBufAppend(buf, run, s - run);
+}
+
 /* StrBufFree releases the buffer's memory. */
 void
 StrBufFree(StrBuf *buf)

@@ -37,3 +37,12 @@ END;
 $$;
 COMMENT ON FUNCTION passport.render_message(text, text, jsonb) IS
   'The text of a message: its template in the language (Indonesian when missing) with {name} replaced from the payload and from the rule values of passport.policy_values().';
+
+-- texts are filled in C: every message rendered, every bot reply and every
+-- status line goes through it
+CREATE OR REPLACE FUNCTION passport.fill_text(body text, fill jsonb)
+  RETURNS text
+  AS 'MODULE_PATHNAME', 'passport_fill_text'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION passport.fill_text(text, jsonb) IS
+  'A text with every {name} replaced by the value of name in fill (a JSON null gives an empty string; keys are filled one after the other in the object''s order); NULL stays NULL, a NULL fill leaves the text as it is; 22023 when fill is not an object.';

@@ -10,7 +10,12 @@
  *	    and text parts together hold the whole reply;
  *	  - the signature check, Retry-After and the Graph API answer readers
  *	    accept any bytes;
- *	  - Utf8Prefix never passes the end nor cuts a character.
+ *	  - Utf8Prefix never passes the end nor cuts a character;
+ *	  - HTML escaping (gateway/common) leaves no < > " ' and no & but an
+ *	    entity's, and no control character other than tab and newline;
+ *	  - HTTP Basic credentials accepted from any header have a non-empty
+ *	    user without a colon, a non-empty password, both within their
+ *	    buffers and without control characters.
  *
  * Built with -fsanitize=fuzzer,address,undefined by gateway/Makefile.
  */
@@ -22,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "daemon.h"
 #include "graph.h"
 #include "webhook.h"
 
@@ -82,6 +88,51 @@ CheckReply(const char *text)
 	}
 }
 
+/* CheckHtml escapes a text and checks the result. */
+static void
+CheckHtml(const char *text)
+{
+	StrBuf		b;
+	const char *s;
+
+	StrBufInit(&b);
+	StrBufAppendHtml(&b, text);
+	for (s = b.data; *s != '\0'; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if (c == '<' || c == '>' || c == '"' || c == '\'' || c == 0x7f || (c < 0x20 && c != '\t' && c != '\n'))
+			abort();
+		if (c == '&' && strncmp(s, "&amp;", 5) != 0 && strncmp(s, "&lt;", 4) != 0 &&
+			strncmp(s, "&gt;", 4) != 0 && strncmp(s, "&quot;", 6) != 0 && strncmp(s, "&#39;", 5) != 0)
+			abort();
+	}
+	StrBufFree(&b);
+}
+
+/* CheckBasic parses a text as an Authorization header and checks the result. */
+static void
+CheckBasic(const char *text)
+{
+	char		user[32];
+	char		password[48];
+	const char *s;
+
+	memset(user, 'x', sizeof(user));
+	memset(password, 'x', sizeof(password));
+	if (!HttpParseBasic(text, user, sizeof(user), password, sizeof(password)))
+		return;
+	if (memchr(user, '\0', sizeof(user)) == NULL || memchr(password, '\0', sizeof(password)) == NULL ||
+		user[0] == '\0' || password[0] == '\0' || strchr(user, ':') != NULL)
+		abort();
+	for (s = user; *s != '\0'; s++)
+		if ((unsigned char) *s < 0x20 || *s == 0x7f)
+			abort();
+	for (s = password; *s != '\0'; s++)
+		if ((unsigned char) *s < 0x20 || *s == 0x7f)
+			abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -118,6 +169,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy = strndup(in, size < 200 ? size : 200);
 	WebhookSignatureValid(copy, data, size, "secret", 6);
 	GraphParseRetryAfter(copy, (time_t) 1700000000);
+	CheckHtml(copy);
+	CheckBasic(copy);
+	if (strlen(copy) > 6)
+	{
+		/* the rest as base64 text after the scheme */
+		memcpy(copy, "Basic ", 6);
+		CheckBasic(copy);
+	}
 	free(copy);
 	GraphParseMessageId(in, size, out, sizeof(out));
 	GraphParseError(in, size, out, sizeof(out));

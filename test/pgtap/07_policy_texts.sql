@@ -3,7 +3,7 @@
 -- changes the bot's answer, the status lookup and the outbox messages,
 -- with no text to edit.
 BEGIN;
-SELECT plan(15);
+SELECT plan(24);
 
 SELECT ok(passport.bot_say('pickup', 'en') LIKE '%not collected within 30 days%', 'the pickup answer states 30 days by default');
 SELECT ok(passport.bot_say('pickup', 'en') LIKE '%take a P ticket%', 'and the pickup lane''s letter');
@@ -57,6 +57,37 @@ SELECT passport.enqueue_message((SELECT office_id FROM passport.office WHERE cod
                                 '{"application_number": "X3", "office": "Kanim Policy TAP"}');
 SELECT is((SELECT parameters FROM passport.claim_whatsapp_messages(1000) WHERE template = 'status_incomplete' AND recipient = '+6281270000099'),
           ARRAY['X3', 'Kanim Policy TAP', '10'], 'the gateway sends the documents deadline as the setting says');
+
+-- fill_text (C since 0.2) gives what 0.1's PL/pgSQL loop gave
+CREATE FUNCTION pg_temp.fill_text_0_1(body text, fill jsonb) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE
+  kv record;
+BEGIN
+  FOR kv IN SELECT key, value FROM jsonb_each_text(coalesce(fill, '{}')) LOOP
+    body := replace(body, '{' || kv.key || '}', coalesce(kv.value, ''));
+  END LOOP;
+  RETURN body;
+END $f$;
+SELECT is(passport.fill_text('{a} and {a}, {b}; {c} {missing} {', '{"a": "x", "b": 2.50, "c": null}'),
+          'x and x, 2.50;  {missing} {', 'every placeholder of a key, numbers as written, null as nothing, others kept');
+SELECT is(passport.fill_text('{o} {l} {t}', '{"o": {"k": [1, "v"]}, "l": [true, null], "t": true}'),
+          '{"k": [1, "v"]} [true, null] true', 'objects and arrays as JSON, booleans as words');
+SELECT is(passport.fill_text('{a}', '{"a": "{bb}", "bb": "filled"}'), 'filled',
+          'keys are filled one after the other in the object''s order (shorter keys first)');
+SELECT is(passport.fill_text(NULL, '{"a": "x"}'), NULL, 'NULL text stays NULL');
+SELECT is(passport.fill_text('{a}', NULL), '{a}', 'a NULL fill leaves the text as it is');
+SELECT is(passport.fill_text('Jl. {jalan} — {kota} ✓', '{"jalan": "Sudirman № 5", "kota": "Kota Baru"}'),
+          'Jl. Sudirman № 5 — Kota Baru ✓', 'multibyte text and values');
+SELECT throws_ok($$SELECT passport.fill_text('{a}', '[1, 2]')$$, '22023', NULL, 'an array is not a fill');
+SELECT throws_ok($$SELECT passport.fill_text('{a}', '"a"')$$, '22023', NULL, 'nor is a scalar');
+SELECT is((SELECT count(*) FROM passport.message_template t, passport.lane l
+            WHERE passport.fill_text(t.body, passport.policy_values() || jsonb_build_object(
+                    'reservation_number', 'ABCDE-FGHJK', 'office', l.name_id, 'date', '2026-12-07',
+                    'time', '08:00', 'application_number', '1234', 'amount', 350000, 'reason', '{documents_days} hari'))
+                  IS DISTINCT FROM pg_temp.fill_text_0_1(t.body, passport.policy_values() || jsonb_build_object(
+                    'reservation_number', 'ABCDE-FGHJK', 'office', l.name_id, 'date', '2026-12-07',
+                    'time', '08:00', 'application_number', '1234', 'amount', 350000, 'reason', '{documents_days} hari'))),
+          0::bigint, 'every shipped message template fills as 0.1 filled it');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -10,7 +10,8 @@
  * answers and Retry-After, sender masking, configuration precedence and
  * secret files, the Prometheus rendering, and the HTTP server (routes, 404,
  * 405, 413 declared and streamed, query arguments, draining, a streamed
- * response) through a real libcurl client on 127.0.0.1.
+ * response) through a real libcurl client on 127.0.0.1, escaping for
+ * HTML and SVG, and HTTP Basic credentials.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -579,6 +580,61 @@ test_http(void)
 	   !SecretEqual("", 0, "", 0), "secrets compare whole, never empty");
 }
 
+/* Basic parses a header and compares what it got. */
+static bool
+Basic(const char *header, const char *user, const char *password)
+{
+	char		u[64];
+	char		p[64];
+
+	if (!HttpParseBasic(header, u, sizeof(u), p, sizeof(p)))
+		return user == NULL;
+	return user != NULL && strcmp(u, user) == 0 && strcmp(p, password) == 0;
+}
+
+/* test_html covers escaping for HTML and SVG and Basic credentials. */
+static void
+test_html(void)
+{
+	StrBuf		b;
+	char		u[8];
+	char		p[8];
+
+	StrBufInit(&b);
+	StrBufAppendHtml(&b, "<script>alert('x') & \"y\"</script>");
+	ok(strcmp(b.data, "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;") == 0,
+	   "html: < > & \" ' become entities");
+	StrBufReset(&b);
+	StrBufAppendHtml(&b, "a\x01" "b\tc\nd\x7f\x1b[0m");
+	ok(strcmp(b.data, "ab\tc\nd[0m") == 0, "html: control characters dropped, tab and newline kept");
+	StrBufReset(&b);
+	StrBufAppendHtml(&b, "Kantor Imigrasi \xc3\xa9");
+	StrBufAppendHtml(&b, NULL);
+	StrBufAppendHtml(&b, "");
+	ok(strcmp(b.data, "Kantor Imigrasi \xc3\xa9") == 0, "html: UTF-8 and plain text unchanged, NULL and empty append nothing");
+	StrBufFree(&b);
+
+	/* "kepala:rahasia 1" and friends */
+	ok(Basic("Basic a2VwYWxhOnJhaGFzaWEgMQ==", "kepala", "rahasia 1"), "basic: user and password");
+	ok(Basic("basic   a2VwYWxhOnJhaGFzaWEgMQ==  ", "kepala", "rahasia 1"), "basic: scheme in any case, spaces around");
+	ok(Basic("Basic dTpwOnE=", "u", "p:q"), "basic: the first colon separates, the password may hold colons");
+	ok(Basic("Basic dTpw", "u", "p"), "basic: padding optional");
+	ok(Basic(NULL, NULL, NULL), "basic: no header refused");
+	ok(Basic("Bearer a2VwYWxhOnJhaGFzaWEgMQ==", NULL, NULL), "basic: another scheme refused");
+	ok(Basic("Basicdjpw", NULL, NULL) && Basic("Basic", NULL, NULL) && Basic("Basic ", NULL, NULL),
+	   "basic: no credentials refused");
+	ok(Basic("Basic a2VwYWxh", NULL, NULL), "basic: no colon refused");
+	ok(Basic("Basic OnA=", NULL, NULL) && Basic("Basic dTo=", NULL, NULL), "basic: empty user or password refused");
+	ok(Basic("Basic a2Vw*GxhOnJh", NULL, NULL) && Basic("Basic dTpw=x", NULL, NULL) &&
+	   Basic("Basic dTpw===", NULL, NULL) && Basic("Basic dTpw x", NULL, NULL), "basic: malformed base64 refused");
+	/* "u:p\0x" and "u:p\nx" */
+	ok(Basic("Basic dTpwAHg=", NULL, NULL) && Basic("Basic dTpwCng=", NULL, NULL), "basic: NUL or control characters refused");
+	ok(HttpParseBasic("Basic dXNlcjpwYXNz", u, sizeof(u), p, sizeof(p)) &&
+	   !HttpParseBasic("Basic bG9uZ3VzZXI6cA==", u, sizeof(u), p, sizeof(p)) &&
+	   !HttpParseBasic("Basic dTpsb25ncGFzcw==", u, sizeof(u), p, sizeof(p)),
+	   "basic: a user or password that does not fit refused");
+}
+
 /* main runs every test and prints the plan. */
 int
 main(void)
@@ -598,6 +654,7 @@ main(void)
 	test_config(dir);
 	test_metrics();
 	test_http();
+	test_html();
 	{
 		char		cmd[600];
 
