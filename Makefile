@@ -11,8 +11,8 @@ EXTENSION   = passport
 EXTVERSION  = 0.2
 MODULE_big  = passport
 OBJS        = src/passport.o src/common.o src/spi.o src/ids.o src/ff1.o src/ident.o \
-              src/reserve.o src/status.o src/sweep.o src/queue.o src/outbox.o src/access.o \
-              src/compat.o
+              src/reserve.o src/guard.o src/status.o src/sweep.o src/queue.o src/outbox.o src/access.o \
+              src/entry.o src/compat.o
 DATA        = passport--0.1.sql
 DATA_built  = passport--0.1--0.2.sql
 SHLIB_LINK  = -lcrypto

@@ -109,6 +109,17 @@ INSERT INTO officer_call VALUES
   ('passport.finish_service(text,text)', $$SELECT passport.finish_service('SEC2', 'A-001')$$),
   ('passport.find_reservation(text,text,date)', $$SELECT passport.find_reservation((SELECT code FROM v WHERE o = 'SEC2' AND n = 2), birth_date => '1990-01-01')$$),
   ('passport.application_status(text,text,date,text)', $$SELECT passport.application_status((SELECT num FROM a WHERE o = 'SEC2'), birth_date => '1990-01-01')$$),
+  -- the same with the office's number first (what a distributed installation delegates)
+  ('passport.check_in_at(bigint,text)', $$SELECT passport.check_in_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), (SELECT code FROM v WHERE o = 'SEC2' AND n = 2))$$),
+  ('passport.open_application_at(bigint,text,text,integer,boolean)', $$SELECT passport.open_application_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), (SELECT code FROM v WHERE o = 'SEC2' AND n = 1))$$),
+  ('passport.open_walk_in_at(bigint,text,text,text,text,date,text,text,integer,boolean)', $$SELECT passport.open_walk_in_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'priority', 'renewal', '3171010101900299', 'Pejalan Kaki', '1990-01-01')$$),
+  ('passport.transition_at(bigint,text,text,text,integer,text,text)', $$SELECT passport.transition_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), (SELECT num FROM a WHERE o = 'SEC2'), 'verified')$$),
+  ('passport.walk_in_ticket_at(bigint,text)', $$SELECT passport.walk_in_ticket_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'priority')$$),
+  ('passport.pickup_ticket_at(bigint,text)', $$SELECT passport.pickup_ticket_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), (SELECT num FROM a WHERE o = 'SEC2'))$$),
+  ('passport.call_next_at(bigint,text,text[])', $$SELECT passport.call_next_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'Loket 1')$$),
+  ('passport.recall_at(bigint,text)', $$SELECT passport.recall_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'A-001')$$),
+  ('passport.start_service_at(bigint,text)', $$SELECT passport.start_service_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'A-001')$$),
+  ('passport.finish_service_at(bigint,text)', $$SELECT passport.finish_service_at((SELECT x.office_id FROM passport.office x WHERE x.code = 'SEC2'), 'A-001')$$),
   ('passport.dashboard_office(text)', $$SELECT passport.dashboard_office('SEC2')$$),
   ('passport.dashboard_queue(text)', $$SELECT passport.dashboard_queue('SEC2')$$),
   ('passport.dashboard_heatmap(text,integer)', $$SELECT passport.dashboard_heatmap('SEC2')$$),
@@ -202,6 +213,7 @@ BEGIN
                                     WHEN 'passport.pickup_days' THEN '365'
                                     WHEN 'passport.billing_valid_after_interview' THEN '129600'
                                     WHEN 'passport.billing_valid_at_booking' THEN '129600'
+                                    WHEN 'passport.test_pause' THEN 'claim=1'
                                     ELSE NULL END AS wide
                 FROM pg_settings WHERE name LIKE 'passport.%' LOOP
       BEGIN

@@ -16,10 +16,14 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/parallel.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "common/md5.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
@@ -160,12 +164,128 @@ ScopeOffices(const char *list, int *count)
 }
 
 /*
+ * On a distributed installation the workers check the setting too: Citus
+ * sends a SET LOCAL of passport.office with the transaction's first
+ * statement to every worker it uses (citus.propagate_set_commands =
+ * 'local'), where it arrives on a connection of Citus's own
+ * (application_name "citus_internal gpid=..."), in which Citus refuses to
+ * read its tables (it is not yet in its distributed transaction then, or
+ * already inside a query on a shard).  There the binding is read from role
+ * membership instead, which needs no table: passport.sync_office_roles()
+ * grants each bound role the office's role, named
+ * passport_office_<number>_<code in lower case>_<tag>, where the tag
+ * (OfficeRoleTag) tells this database's offices from those of another
+ * database of the same PostgreSQL cluster (roles are cluster-wide).
+ */
+#define OFFICE_ROLE_PREFIX "passport_office_"
+
+/* InCitusConnection tells whether this backend serves a Citus connection. */
+static bool
+InCitusConnection(void)
+{
+	return application_name != NULL &&
+		strncmp(application_name, "citus_internal gpid=", 20) == 0;
+}
+
+/*
+ * OfficeRoleTag writes into tag (9 bytes) the first 8 hex digits of the MD5
+ * of the database's name: the same on every node of a Citus cluster (its
+ * nodes share the database name), different for another database.
+ */
+static void
+OfficeRoleTag(char *tag)
+{
+	char	   *dbname = get_database_name(MyDatabaseId);
+	char		hex[33];
+	const char *errstr = NULL;
+
+	if (dbname == NULL || !pg_md5_hash(dbname, strlen(dbname), hex, &errstr))
+		elog(ERROR, "could not compute the office role tag: %s", errstr ? errstr : "no database");
+	memcpy(tag, hex, 8);
+	tag[8] = '\0';
+}
+
+/*
+ * ScopeFromRoles fills scope with the numbers of the offices named in codes
+ * (upper case) from the office roles in pg_authid: for a caller who sees all
+ * offices any office that has a role, else only offices whose role the
+ * caller has the privileges of.  Returns the first code it could not admit,
+ * or NULL.
+ */
+static char *
+ScopeFromRoles(char **codes, int count, Oid caller, bool sees_all, OfficeScope *scope)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	char		tag[9];
+	size_t		prefix_len = strlen(OFFICE_ROLE_PREFIX);
+	int64	   *ids = palloc0(sizeof(int64) * Max(count, 1));
+	int			i;
+
+	OfficeRoleTag(tag);
+	rel = table_open(AuthIdRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while ((tuple = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_authid role = (Form_pg_authid) GETSTRUCT(tuple);
+		const char *name = NameStr(role->rolname);
+		size_t		len = strlen(name);
+		char	   *end;
+		int64		id;
+
+		/* passport_office_<number>_<code>_<tag> */
+		if (len < prefix_len + 12 || strncmp(name, OFFICE_ROLE_PREFIX, prefix_len) != 0 ||
+			strcmp(name + len - 8, tag) != 0 || name[len - 9] != '_')
+			continue;
+		id = strtoll(name + prefix_len, &end, 10);
+		if (id < 1 || *end != '_')
+			continue;
+		for (i = 0; i < count; i++)
+		{
+			size_t		code_len = strlen(codes[i]);
+
+			if (ids[i] == 0 && (size_t) (name + len - 9 - (end + 1)) == code_len &&
+				pg_strncasecmp(end + 1, codes[i], code_len) == 0 &&
+				(sees_all || has_privs_of_role(caller, role->oid)))
+				ids[i] = id;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	for (i = 0; i < count; i++)
+	{
+		if (ids[i] != 0)
+			scope->ids[scope->count++] = ids[i];
+		else if (!sees_all)
+			return codes[i];
+	}
+	return NULL;
+}
+
+PG_FUNCTION_INFO_V1(passport_office_role_tag);
+
+/*
+ * passport_office_role_tag is passport.office_role_tag(): the tag of this
+ * database's office roles (OfficeRoleTag).
+ */
+Datum
+passport_office_role_tag(PG_FUNCTION_ARGS)
+{
+	char		tag[9];
+
+	OfficeRoleTag(tag);
+	PG_RETURN_TEXT_P(cstring_to_text(tag));
+}
+
+/*
  * CheckOfficeScope admits an empty value, or a list of office codes that
  * all exist and that the calling role may act on.  Only SET, SET LOCAL and
  * set_config() may set it: a per-role or per-database default would be
  * checked against the wrong role.  The lookup runs as the bootstrap
  * superuser, since officers read neither the bindings nor the roles'
- * memberships themselves.
+ * memberships themselves.  On a Citus connection the offices' roles
+ * answer instead (see above).
  */
 static bool
 CheckOfficeScope(char **newval, void **extra, GucSource source)
@@ -204,6 +324,31 @@ CheckOfficeScope(char **newval, void **extra, GucSource source)
 	if (scope == NULL)
 		return false;
 	scope->count = 0;
+
+	if (InCitusConnection())
+	{
+		Datum	   *items;
+		bool	   *itemnulls;
+		char	  **codes;
+		int			nitems;
+
+		deconstruct_array(DatumGetArrayTypeP(values[0]), TEXTOID, -1, false, TYPALIGN_INT,
+						  &items, &itemnulls, &nitems);
+		codes = palloc(sizeof(char *) * Max(nitems, 1));
+		for (i = 0; i < nitems; i++)
+			codes[i] = TextDatumGetCString(items[i]);
+		refused = ScopeFromRoles(codes, nitems, CallingRole(), DatumGetBool(values[2]), scope);
+		if (refused != NULL)
+		{
+			free(scope);
+			GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+			GUC_check_errmsg("role \"%s\" is not bound to office \"%s\"", CallingRoleName(), refused);
+			GUC_check_errhint("An administrator binds officers with passport.bind_officer().");
+			return false;
+		}
+		*extra = scope;
+		return true;
+	}
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);

@@ -125,27 +125,58 @@ typedef enum OfficeColumn
 void
 LookupOffice(const char *office_code, TimestampTz now, OfficeInfo *office)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[2] = {TEXTOID, TIMESTAMPTZOID};
+	RequireText(office_code, "office_code");
+	LookupOfficeBy(0, office_code, now, office);
+}
+
+/*
+ * LookupOfficeBy reads an active office by its number (office_id > 0) or
+ * its code, as LookupOffice does.
+ */
+void
+LookupOfficeBy(int64 office_id, const char *office_code, TimestampTz now, OfficeInfo *office)
+{
+	static SPIPlanPtr code_plan = NULL;
+	static SPIPlanPtr id_plan = NULL;
+	static const Oid code_types[2] = {TEXTOID, TIMESTAMPTZOID};
+	static const Oid id_types[2] = {INT8OID, TIMESTAMPTZOID};
 	Datum		values[2];
 	bool		isnull;
+	int			n;
 
-	RequireText(office_code, "office_code");
-	values[0] = CStringGetTextDatum(office_code);
 	values[1] = TimestampTzGetDatum(now);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT o.office_id, o.code, o.name, o.time_zone, d.day, "
-										"       d.day::timestamp AT TIME ZONE o.time_zone, "
-										"       (d.day + 1)::timestamp AT TIME ZONE o.time_zone "
-										"  FROM passport.office o "
-										" CROSS JOIN LATERAL (SELECT ($2 AT TIME ZONE o.time_zone)::date AS day) d "
-										" WHERE o.code = upper($1) AND o.active",
-										2, types),
-						values, NULL, true, 1) != 1)
+	if (office_id > 0)
+	{
+		values[0] = Int64GetDatum(office_id);
+		n = PassportExecute(PassportPrepare(&id_plan,
+											"SELECT o.office_id, o.code, o.name, o.time_zone, d.day, "
+											"       d.day::timestamp AT TIME ZONE o.time_zone, "
+											"       (d.day + 1)::timestamp AT TIME ZONE o.time_zone "
+											"  FROM passport.office o "
+											" CROSS JOIN LATERAL (SELECT ($2 AT TIME ZONE o.time_zone)::date AS day) d "
+											" WHERE o.office_id = $1 AND o.active",
+											2, id_types),
+							values, NULL, true, 1);
+	}
+	else
+	{
+		values[0] = CStringGetTextDatum(office_code);
+		n = PassportExecute(PassportPrepare(&code_plan,
+											"SELECT o.office_id, o.code, o.name, o.time_zone, d.day, "
+											"       d.day::timestamp AT TIME ZONE o.time_zone, "
+											"       (d.day + 1)::timestamp AT TIME ZONE o.time_zone "
+											"  FROM passport.office o "
+											" CROSS JOIN LATERAL (SELECT ($2 AT TIME ZONE o.time_zone)::date AS day) d "
+											" WHERE o.code = upper($1) AND o.active",
+											2, code_types),
+							values, NULL, true, 1);
+	}
+	if (n != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"", office_code),
-				 errdetail("No active office has this code.")));
+				 errmsg("unknown office \"%s\"",
+						office_id > 0 ? psprintf(INT64_FORMAT, office_id) : office_code),
+				 errdetail("No active office has this %s.", office_id > 0 ? "number" : "code")));
 	PassportExpectColumns(OFFICE_COLUMNS);
 	office->office_id = DatumGetInt64(PassportGetDatum(0, OFFICE_ID, &isnull));
 	office->code = PassportGetText(0, OFFICE_CODE);
@@ -154,6 +185,27 @@ LookupOffice(const char *office_code, TimestampTz now, OfficeInfo *office)
 	office->today = DatumGetDateADT(PassportGetDatum(0, OFFICE_TODAY, &isnull));
 	office->day_start = DatumGetTimestampTz(PassportGetDatum(0, OFFICE_DAY_START, &isnull));
 	office->day_end = DatumGetTimestampTz(PassportGetDatum(0, OFFICE_DAY_END, &isnull));
+}
+
+/*
+ * LookupArgOffice reads the office named by argument n of a function that
+ * exists in two forms: passport.f(office_code text, ...) and, for a
+ * distributed installation, passport.f_at(office_id bigint, ...) with the
+ * office's number in its place.
+ */
+void
+LookupArgOffice(FunctionCallInfo fcinfo, int n, TimestampTz now, OfficeInfo *office)
+{
+	if (get_fn_expr_argtype(fcinfo->flinfo, n) == INT8OID)
+	{
+		if (PG_ARGISNULL(n))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("office_id is required")));
+		LookupOfficeBy(PG_GETARG_INT64(n), NULL, now, office);
+	}
+	else
+		LookupOffice(PassportArgText(fcinfo, n), now, office);
 }
 
 /*

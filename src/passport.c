@@ -35,6 +35,7 @@ int			passport_documents_days = 7;
 int			passport_pickup_days = 30;
 int			passport_billing_minutes_after_interview = 7 * 24 * 60;
 int			passport_billing_minutes_at_booking = 2 * 60;
+char	   *passport_test_pause = NULL;
 static int	passport_conversation_timeout = 30;
 static char *passport_now_override = NULL;
 
@@ -168,6 +169,12 @@ _PG_init(void)
 							NULL,
 							&passport_conversation_timeout, 30, 1, 24 * 60,
 							PGC_SUSET, GUC_UNIT_MIN, NULL, NULL, NULL);
+	DefineCustomStringVariable("passport.test_pause",
+							   "Pauses a booking made in steps after one of them (for tests).",
+							   "\"claim=N\" or \"book=N\" sleeps N seconds after that step of passport.reserve_at on a distributed installation, so that a test can stop a worker between two steps. Empty (no pause) by default; superusers only.",
+							   &passport_test_pause, "",
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
 	MarkGUCPrefixReserved("passport");
 }
 

@@ -65,6 +65,7 @@ extern int	passport_documents_days;
 extern int	passport_pickup_days;
 extern int	passport_billing_minutes_after_interview;
 extern int	passport_billing_minutes_at_booking;
+extern char *passport_test_pause;
 
 /* An office as LookupOffice reads it (common.c). */
 typedef struct OfficeInfo
@@ -87,6 +88,9 @@ extern char *ShowLocal(TimestampTz ts, const char *tzname);
 extern char *IsoDate(DateADT date);
 extern char *ClockTime(TimeADT time);
 extern void LookupOffice(const char *office_code, TimestampTz now, OfficeInfo *office);
+extern void LookupOfficeBy(int64 office_id, const char *office_code, TimestampTz now,
+						   OfficeInfo *office);
+extern void LookupArgOffice(FunctionCallInfo fcinfo, int n, TimestampTz now, OfficeInfo *office);
 extern void RequireWalkInLane(const char *lane);
 
 /* Reference tables whose codes hints list (ReferenceList). */
@@ -144,6 +148,43 @@ typedef struct SweepCounts
 /* applications (status.c) */
 extern void SweepApplications(int64 office_id, DateADT today, TimestampTz now,
 							  SweepCounts *counts);
+
+/* guards (guard.c): claims with tokens; the caller holds an SPI connection */
+typedef enum NikClaimResult
+{
+	NIK_CLAIMED,				/* the claim is ours */
+	NIK_HELD,					/* another claim holds the NIK */
+	NIK_COOLING					/* the NIK cools down */
+} NikClaimResult;
+extern int64 NewGuardToken(void);
+extern TimestampTz GuardTokenTime(int64 token);
+extern NikClaimResult ClaimNik(const char *nik, int64 office_id, int64 token,
+							   const char *code, TimestampTz now);
+extern bool NikHolder(const char *nik, int64 office_id, bool *held, bool *pending_here,
+					  TimestampTz *cooldown_until);
+extern void FinishNik(const char *nik, int64 token, const char *code);
+extern void DropNikClaim(const char *nik, int64 token);
+extern void EndNik(const char *nik, int64 token, TimestampTz cooldown_until);
+extern bool HoldSender(const char *sender, int64 token, int64 office_id, TimestampTz now);
+extern void SenderLimitReached(void) pg_attribute_noreturn();
+extern void ReleaseSender(const char *sender, int64 token);
+extern bool FenceBooked(int64 office_id, int64 token, const char *code, TimestampTz now);
+extern void EndReservationGuards(int64 office_id, const char *code, const char *nik,
+								 int64 token, bool has_token, const char *sender,
+								 TimestampTz cooldown_until, TimestampTz now);
+/* A release owed by a reservation that ended (passport.guard_release). */
+typedef struct GuardRelease
+{
+	int64		office_id;
+	char	   *code;
+	char	   *nik;
+	int64		token;
+	char	   *sender;
+	TimestampTz cooldown_until; /* DT_NOBEGIN: free at once */
+} GuardRelease;
+extern bool ReadOwedRelease(int64 office_id, const char *code, GuardRelease *rel);
+extern void ForgetRelease(int64 office_id, const char *code);
+extern int	SettleForSweep(TimestampTz now);
 
 /* reservations (reserve.c) */
 extern int	SweepNoShows(int64 office_id, DateADT today, TimestampTz now);

@@ -56,13 +56,14 @@ QueueChanged(int64 office_id)
 }
 
 /*
- * LoadQueueOffice reads an office by code (PP011 if unknown) and checks
+ * LoadQueueOffice reads the office a queue function's first argument names
+ * (its code, or its number in the _at form; PP011 if unknown) and checks
  * that the caller may act on it.
  */
 static void
-LoadQueueOffice(const char *office_code, TimestampTz now, OfficeInfo *qo)
+LoadQueueOffice(FunctionCallInfo fcinfo, TimestampTz now, OfficeInfo *qo)
 {
-	LookupOffice(office_code, now, qo);
+	LookupArgOffice(fcinfo, 0, now, qo);
 	RequireOfficeAccess(qo->office_id);
 }
 
@@ -77,9 +78,11 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 			bool has_appointment, TimestampTz appointment_at, TimestampTz now,
 			bool has_place, int64 slot_id, int16 shard, char **code)
 {
+	static SPIPlanPtr lane_plan = NULL;
 	static SPIPlanPtr number_plan = NULL;
 	static SPIPlanPtr insert_plan = NULL;
 	static const Oid number_types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+	static const Oid day_types[3] = {INT8OID, TEXTOID, DATEOID};
 	static const Oid insert_types[14] = {INT8OID, INT8OID, DATEOID, TEXTOID, INT4OID, TEXTOID,
 	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT2OID, INT8OID, INT2OID};
 	Datum		values[14];
@@ -91,27 +94,38 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 	int16		call_order;
 	int64		ticket_id;
 
+	/*
+	 * the office's local day and the lane's prefix and order (reference
+	 * rows), then the day's number in one plain INSERT ... ON CONFLICT, so
+	 * that the statement touches the office's counter only
+	 */
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(lane);
 	values[2] = TimestampTzGetDatum(now);
+	if (PassportExecute(PassportPrepare(&lane_plan,
+										"SELECT ($3 AT TIME ZONE o.time_zone)::date, l.prefix, l.call_order "
+										"  FROM passport.office o, passport.lane l "
+										" WHERE o.office_id = $1 AND l.lane_code = $2",
+										3, number_types),
+						values, NULL, true, 1) != 1)
+		elog(ERROR, "office %lld or lane \"%s\" vanished", (long long) office_id, lane);
+	/* columns: local date, lane prefix, calling order */
+	PassportExpectColumns(3);
+	day = DatumGetDateADT(PassportGetDatum(0, 1, &isnull));
+	prefix = PassportGetText(0, 2);
+	call_order = DatumGetInt16(PassportGetDatum(0, 3, &isnull));
+	values[2] = DateADTGetDatum(day);
 	PassportExecute(PassportPrepare(&number_plan,
-									"WITH d AS (SELECT ($3 AT TIME ZONE o.time_zone)::date AS day "
-									"             FROM passport.office o WHERE o.office_id = $1) "
 									"INSERT INTO passport.queue_counter AS q (office_id, local_date, lane, last_number) "
-									"SELECT $1, d.day, $2, 1 FROM d "
+									"VALUES ($1, $3, $2, 1) "
 									"ON CONFLICT ON CONSTRAINT queue_counter_pkey "
 									"DO UPDATE SET last_number = q.last_number + 1 "
-									"RETURNING q.last_number, q.local_date, "
-									"          (SELECT l.prefix FROM passport.lane l WHERE l.lane_code = $2), "
-									"          (SELECT l.call_order FROM passport.lane l WHERE l.lane_code = $2)",
-									3, number_types),
+									"RETURNING q.last_number",
+									3, day_types),
 					values, NULL, false, 0);
-	/* columns: number, local date, lane prefix, calling order */
-	PassportExpectColumns(4);
+	/* columns: number */
+	PassportExpectColumns(1);
 	number = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
-	day = DatumGetDateADT(PassportGetDatum(0, 2, &isnull));
-	prefix = PassportGetText(0, 3);
-	call_order = DatumGetInt16(PassportGetDatum(0, 4, &isnull));
 
 	*code = psprintf("%s-%03d", prefix, number);
 	ticket_id = PassportNextValue("ticket_id_seq");
@@ -281,7 +295,6 @@ Datum
 passport_walk_in_ticket_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *lane = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
 	OfficeInfo	qo;
@@ -293,7 +306,7 @@ passport_walk_in_ticket_0_2(PG_FUNCTION_ARGS)
 
 	PassportConnect();
 	RequireWalkInLane(lane);
-	LoadQueueOffice(office_code, now, &qo);
+	LoadQueueOffice(fcinfo, now, &qo);
 	if (!TakeDayPlace(qo.office_id, lane, qo.day_start, qo.day_end, now, &slot_id, &shard))
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_CONTINGENT_USED),
@@ -376,7 +389,6 @@ Datum
 passport_call_next_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *counter = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
 	static SPIPlanPtr plan = NULL;
@@ -393,7 +405,7 @@ passport_call_next_0_2(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a counter is named by 1 to 20 characters")));
 	PassportConnect();
-	LoadQueueOffice(office_code, now, &qo);
+	LoadQueueOffice(fcinfo, now, &qo);
 	values[0] = Int64GetDatum(qo.office_id);
 	values[1] = DateADTGetDatum(qo.today);
 	if (PG_ARGISNULL(2))
@@ -434,7 +446,6 @@ static Datum
 TicketStep(FunctionCallInfo fcinfo, const char *step)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *typed = PassportArgText(fcinfo, 1);
 	TimestampTz now = PassportNow();
 	OfficeInfo	qo;
@@ -445,7 +456,7 @@ TicketStep(FunctionCallInfo fcinfo, const char *step)
 
 	RequireText(typed, "ticket");
 	PassportConnect();
-	LoadQueueOffice(office_code, now, &qo);
+	LoadQueueOffice(fcinfo, now, &qo);
 	LockTicket(&qo, typed, &ticket_id, &status, &calls);
 	if (strcmp(step, "recall") == 0)
 	{

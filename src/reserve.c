@@ -2,7 +2,9 @@
  *
  * reserve.c
  *	  Atomic slot allocation: reserve, cancel, reschedule, check-in, and the
- *	  no-shows the sweep marks.
+ *	  no-shows the sweep marks; the procedures reserve_at, cancel_at and
+ *	  reschedule_at, which a distributed installation runs as steps of one
+ *	  shard each.
  *
  * Concurrency design:
  *	- A slot is split over several counter rows (shards).  A booker locks
@@ -22,6 +24,8 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -30,6 +34,8 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "passport.h"
@@ -486,6 +492,10 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
  * Each comes with two tails: ALLOC_RETURN only takes the place (reschedule);
  * ALLOC_INSERT takes the place and inserts the reservation in the same
  * statement, so that a counter row is held only from there to the commit.
+ * On a distributed installation the booking takes the place with
+ * ALLOC_RETURN and inserts the reservation with a plain INSERT ... VALUES
+ * (InsertReservation): Citus would run an INSERT fed by a modifying CTE
+ * through intermediate results on every node, in a two-phase commit.
  */
 #define ALLOC_FAST \
 	"WITH s AS ( " \
@@ -522,9 +532,10 @@ ReleasedSlotExists(int64 office_id, const char *lane, TimestampTz lo,
 	"r AS ( " \
 	"  INSERT INTO passport.reservation (office_id, code, slot_id, shard, lane, " \
 	"    service, local_date, starts_at, ends_at, status, nik, full_name, " \
-	"    birth_date, phone, channel, sender, idempotency_key, created_at, status_at) " \
+	"    birth_date, phone, channel, sender, idempotency_key, created_at, status_at, " \
+	"    claim_token) " \
 	"  SELECT $1, $8, u.slot_id, u.shard, $2, $9, u.local_date, u.starts_at, u.ends_at, " \
-	"         'booked', $10, $11, $12, $13, $14, $15, $16, $5, $5 FROM u " \
+	"         'booked', $10, $11, $12, $13, $14, $15, $16, $5, $5, $17 FROM u " \
 	"  RETURNING slot_id, shard, local_date, starts_at, ends_at) " \
 	"SELECT slot_id, shard, local_date, starts_at, ends_at FROM r"
 
@@ -551,10 +562,11 @@ typedef struct NewReservation
 	const char *channel;
 	const char *sender;
 	const char *key;
+	int64		token;			/* the claim token it holds */
 } NewReservation;
 
 #define ALLOC_NARGS		7
-#define INSERT_NARGS	16
+#define INSERT_NARGS	17
 
 /*
  * AllocateSlot takes one place in the earliest free counter row starting in
@@ -571,7 +583,7 @@ AllocateSlot(int64 office_id, const char *lane, TimestampTz lo, TimestampTz hi,
 	static SPIPlanPtr plans[2][3];
 	static const Oid types[INSERT_NARGS] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
 		TIMESTAMPTZOID, INT8OID, INT4OID,
-		TEXTOID, TEXTOID, TEXTOID, TEXTOID, DATEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, DATEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID};
 	static const char *const sql[2][3] = {
 		{ALLOC_FAST ALLOC_RETURN,
 			ALLOC_SCAN("FOR UPDATE SKIP LOCKED") ALLOC_RETURN,
@@ -613,6 +625,7 @@ AllocateSlot(int64 office_id, const char *lane, TimestampTz lo, TimestampTz hi,
 		nulls[14] = ins->sender ? ' ' : 'n';
 		values[15] = ins->key ? CStringGetTextDatum(ins->key) : (Datum) 0;
 		nulls[15] = ins->key ? ' ' : 'n';
+		values[16] = Int64GetDatum(ins->token);
 	}
 
 	n = PassportExecute(PassportPrepare(&plans[mode][0], sql[mode][0], nargs, types),
@@ -725,22 +738,74 @@ RefuseRange(const OfficeCall *oc, const char *lane, TimestampTz lo,
 }
 
 /*
+ * InsertReservation inserts the reservation of a place just taken, with a
+ * plain INSERT ... VALUES (see ALLOC_INSERT).
+ */
+static void
+InsertReservation(const OfficeCall *oc, const char *lane, TimestampTz now,
+				  const NewReservation *ins, const Allocation *alloc)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[19] = {INT8OID, TEXTOID, INT8OID, INT2OID, TEXTOID, TEXTOID,
+		DATEOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, DATEOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, INT8OID, TEXTOID};
+	Datum		values[19];
+	char		nulls[19];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(oc->office_id);
+	values[1] = CStringGetTextDatum(ins->code);
+	values[2] = Int64GetDatum(alloc->slot_id);
+	values[3] = Int16GetDatum(alloc->shard);
+	values[4] = CStringGetTextDatum(lane);
+	values[5] = CStringGetTextDatum(ins->service);
+	values[6] = DateADTGetDatum(alloc->local_date);
+	values[7] = TimestampTzGetDatum(alloc->starts_at);
+	values[8] = TimestampTzGetDatum(alloc->ends_at);
+	values[9] = CStringGetTextDatum(ins->nik);
+	values[10] = CStringGetTextDatum(ins->full_name);
+	values[11] = DateADTGetDatum(ins->birth_date);
+	values[12] = ins->phone ? CStringGetTextDatum(ins->phone) : (Datum) 0;
+	nulls[12] = ins->phone ? ' ' : 'n';
+	values[13] = CStringGetTextDatum(ins->channel);
+	values[14] = ins->sender ? CStringGetTextDatum(ins->sender) : (Datum) 0;
+	nulls[14] = ins->sender ? ' ' : 'n';
+	values[15] = ins->key ? CStringGetTextDatum(ins->key) : (Datum) 0;
+	nulls[15] = ins->key ? ' ' : 'n';
+	values[16] = TimestampTzGetDatum(now);
+	values[17] = Int64GetDatum(ins->token);
+	values[18] = CStringGetTextDatum("booked");
+	PassportExecute(PassportPrepare(&plan,
+									"INSERT INTO passport.reservation (office_id, code, slot_id, shard, lane, "
+									"  service, local_date, starts_at, ends_at, status, nik, full_name, "
+									"  birth_date, phone, channel, sender, idempotency_key, created_at, status_at, "
+									"  claim_token) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $19, $10, $11, $12, $13, $14, "
+									"        $15, $16, $17, $17, $18)",
+									19, types),
+					values, nulls, false, 0);
+}
+
+/*
  * TakePlace allocates for a request (and with ins inserts the reservation):
- * first at or after the preferred time, then anywhere in the range.  When nothing is free it raises PP001 (a
- * released slot exists but is full) or PP002 (nothing released), having
- * locked and written nothing.
+ * first at or after the preferred time, then anywhere in the range.  When
+ * nothing is free it raises PP001 (a released slot exists but is full) or
+ * PP002 (nothing released), having locked and written nothing.
  */
 static void
 TakePlace(const OfficeCall *oc, const char *lane, TimestampTz lo, TimestampTz hi,
 		  TimestampTz now, int64 exclude_slot, const NewReservation *ins,
 		  Allocation *alloc)
 {
-	if (!TIMESTAMP_IS_NOBEGIN(oc->preferred) && oc->preferred > lo && oc->preferred < hi &&
-		AllocateSlot(oc->office_id, lane, oc->preferred, hi, now, exclude_slot, ins, alloc))
-		return;
-	if (AllocateSlot(oc->office_id, lane, lo, hi, now, exclude_slot, ins, alloc))
-		return;
-	RefuseRange(oc, lane, lo, hi, now, -1);
+	bool		split = ins != NULL && PassportDistributed();
+	const NewReservation *with = split ? NULL : ins;
+
+	if (!(!TIMESTAMP_IS_NOBEGIN(oc->preferred) && oc->preferred > lo && oc->preferred < hi &&
+		  AllocateSlot(oc->office_id, lane, oc->preferred, hi, now, exclude_slot, with, alloc)) &&
+		!AllocateSlot(oc->office_id, lane, lo, hi, now, exclude_slot, with, alloc))
+		RefuseRange(oc, lane, lo, hi, now, -1);
+	if (split)
+		InsertReservation(oc, lane, now, ins, alloc);
 }
 
 /*
@@ -764,31 +829,20 @@ QueueConfirmation(const OfficeCall *oc, const char *code, const char *channel,
 
 /* ---- guards -------------------------------------------------------------- */
 
-/* NikRefusal raises the reason a NIK cannot book now. */
+/* NikRefusal raises the reason a NIK cannot book now (PP005 or PP003). */
 static void
-NikRefusal(const char *nik, const char *tzname)
+NikRefusal(const char *nik, int64 office_id, const char *tzname)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[1] = {TEXTOID};
-	Datum		values[1];
-	bool		isnull;
+	bool		held;
+	bool		pending_here;
 	TimestampTz until;
 
-	values[0] = CStringGetTextDatum(nik);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT code IS NOT NULL, cooldown_until FROM passport.nik_guard WHERE nik = $1",
-										1, types),
-						values, NULL, false, 1) == 1 &&
-		!DatumGetBool(PassportGetDatum(0, 1, &isnull)))
-	{
-		/* columns: whether the NIK holds a reservation, its cooldown end */
-		PassportExpectColumns(2);
-		until = DatumGetTimestampTz(PassportGetDatum(0, 2, &isnull));
+	if (NikHolder(nik, office_id, &held, &pending_here, &until) && !held)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_COOLDOWN),
-				 errmsg("this NIK cannot book again before %s", isnull ? "?" : ShowLocal(until, tzname)),
+				 errmsg("this NIK cannot book again before %s",
+						TIMESTAMP_IS_NOBEGIN(until) ? "?" : ShowLocal(until, tzname)),
 				 errdetail("After a cancellation or a missed visit a NIK waits before booking again.")));
-	}
 	ereport(ERROR,
 			(errcode(ERRCODE_PP_NIK_ACTIVE),
 			 errmsg("this NIK already has an active reservation"),
@@ -796,106 +850,13 @@ NikRefusal(const char *nik, const char *tzname)
 			 errhint("Cancel or reschedule the existing reservation.")));
 }
 
-/*
- * ClaimGuards makes this booking the NIK's active reservation and counts
- * it for the sender, in one statement.  Returns whether the NIK claim took
- * (a concurrent booking of the same NIK is waited for); *sender_counted
- * tells whether the sender was counted.  A sender over its limit raises
- * PP004.
- */
-static bool
-ClaimGuards(const char *nik, int64 office_id, const char *code,
-			TimestampTz now, const char *sender, bool *sender_counted)
+/* CooldownEnd is when a NIK whose reservation ends now may book again. */
+static TimestampTz
+CooldownEnd(TimestampTz now)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[6] = {TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, INT4OID};
-	Datum		values[6];
-	char		nulls[6];
-	bool		isnull;
-	bool		count_sender = sender != NULL && passport_max_active_per_sender > 0;
-	bool		nik_ok;
-
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(nik);
-	values[1] = Int64GetDatum(office_id);
-	values[2] = CStringGetTextDatum(code);
-	values[3] = TimestampTzGetDatum(now);
-	values[4] = count_sender ? CStringGetTextDatum(sender) : (Datum) 0;
-	nulls[4] = count_sender ? ' ' : 'n';
-	values[5] = Int32GetDatum(passport_max_active_per_sender);
-	PassportExecute(PassportPrepare(&plan,
-									"WITH n AS ( "
-									"  INSERT INTO passport.nik_guard AS g (nik, office_id, code) "
-									"  VALUES ($1, $2, $3) "
-									"  ON CONFLICT ON CONSTRAINT nik_guard_pkey DO UPDATE "
-									"     SET office_id = excluded.office_id, code = excluded.code, "
-									"         cooldown_until = NULL "
-									"   WHERE g.code IS NULL "
-									"     AND (g.cooldown_until IS NULL OR g.cooldown_until <= $4) "
-									"  RETURNING 1), "
-									"s AS ( "
-									"  INSERT INTO passport.sender_guard AS g (sender, active) "
-									"  SELECT $5, 1 WHERE $5 IS NOT NULL "
-									"  ON CONFLICT ON CONSTRAINT sender_guard_pkey DO UPDATE "
-									"     SET active = g.active + 1 WHERE g.active < $6 "
-									"  RETURNING 1) "
-									"SELECT (SELECT count(*) FROM n) > 0, (SELECT count(*) FROM s) > 0",
-									6, types),
-					values, nulls, false, 0);
-	/* columns: whether the NIK claim took, whether the sender was counted */
-	PassportExpectColumns(2);
-	nik_ok = DatumGetBool(PassportGetDatum(0, 1, &isnull));
-	*sender_counted = DatumGetBool(PassportGetDatum(0, 2, &isnull));
-	if (nik_ok && count_sender && !*sender_counted)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_SENDER_LIMIT),
-				 errmsg("this sender already holds %d active reservations", passport_max_active_per_sender),
-				 errdetail("One sender may hold at most %d active reservations at once.",
-						   passport_max_active_per_sender)));
-	return nik_ok;
-}
-
-/* ReleaseSender counts one active reservation less for a sender. */
-static void
-ReleaseSender(const char *sender)
-{
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[1] = {TEXTOID};
-	Datum		values[1];
-
-	if (sender == NULL)
-		return;
-	values[0] = CStringGetTextDatum(sender);
-	PassportExecute(PassportPrepare(&plan,
-									"UPDATE passport.sender_guard g SET active = g.active - 1 "
-									" WHERE g.sender = $1 AND g.active > 0",
-									1, types),
-					values, NULL, false, 0);
-}
-
-/* EndNik ends the NIK's active reservation code, with or without cooldown. */
-static void
-EndNik(const char *nik, const char *code, bool cooldown, TimestampTz now)
-{
-	static SPIPlanPtr cool_plan = NULL;
-	static SPIPlanPtr free_plan = NULL;
-	static const Oid types[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[3];
-
-	values[0] = CStringGetTextDatum(nik);
-	values[1] = CStringGetTextDatum(code);
-	values[2] = TimestampTzGetDatum(now + (int64) passport_cooldown_minutes * USECS_PER_MINUTE);
-	if (cooldown && passport_cooldown_minutes > 0)
-		PassportExecute(PassportPrepare(&cool_plan,
-										"UPDATE passport.nik_guard g SET office_id = NULL, code = NULL, cooldown_until = $3 "
-										" WHERE g.nik = $1 AND g.code = $2",
-										3, types),
-						values, NULL, false, 0);
-	else
-		PassportExecute(PassportPrepare(&free_plan,
-										"DELETE FROM passport.nik_guard g WHERE g.nik = $1 AND g.code = $2",
-										2, types),
-						values, NULL, false, 0);
+	if (passport_cooldown_minutes <= 0)
+		return DT_NOBEGIN;
+	return now + (int64) passport_cooldown_minutes * USECS_PER_MINUTE;
 }
 
 /* ---- reading reservations ------------------------------------------------ */
@@ -920,6 +881,8 @@ typedef struct ReservationRow
 	DateADT		birth_date;
 	int			reschedules;
 	DateADT		today;			/* local date now at the office */
+	bool		has_token;
+	int64		token;			/* the claim token it holds while booked */
 } ReservationRow;
 
 /* Result columns of LockReservation's statement. */
@@ -939,18 +902,20 @@ typedef enum LockedColumn
 	LOCKED_RESCHEDULES,
 	LOCKED_OFFICE_CODE,
 	LOCKED_TIME_ZONE,
-	LOCKED_TODAY
+	LOCKED_TODAY,
+	LOCKED_CLAIM_TOKEN
 } LockedColumn;
-#define LOCKED_COLUMNS	LOCKED_TODAY
+#define LOCKED_COLUMNS	LOCKED_CLAIM_TOKEN
 
 /*
  * LockReservation finds a reservation by its typed number and locks it;
- * returns false for an unknown number.  With check_factor, the sender or
- * the birth date must match too, and a wrong factor also returns false
- * (an unknown number and a wrong factor are alike to the caller).
+ * returns false for an unknown number, or one of another office than
+ * expect_office (when not 0).  With check_factor, the sender or the birth
+ * date must match too, and a wrong factor also returns false (an unknown
+ * number and a wrong factor are alike to the caller).
  */
 static bool
-LockReservation(const char *typed, bool check_factor, const char *sender,
+LockReservation(const char *typed, int64 expect_office, bool check_factor, const char *sender,
 				bool has_birth, DateADT birth, TimestampTz now, ReservationRow *row)
 {
 	static SPIPlanPtr plan = NULL;
@@ -961,7 +926,8 @@ LockReservation(const char *typed, bool check_factor, const char *sender,
 	int64		office_id;
 	bool		match = false;
 
-	if (!ReservationNumberOffice(code, &office_id))
+	if (!ReservationNumberOffice(code, &office_id) ||
+		(expect_office != 0 && office_id != expect_office))
 		goto notfound;
 	values[0] = Int64GetDatum(office_id);
 	values[1] = CStringGetTextDatum(code);
@@ -970,7 +936,7 @@ LockReservation(const char *typed, bool check_factor, const char *sender,
 										"SELECT r.slot_id, r.shard, r.lane, r.service, r.local_date, "
 										"       r.starts_at, r.ends_at, r.status, r.nik, r.sender, "
 										"       r.birth_date, r.reschedules, o.code, o.time_zone, "
-										"       ($3 AT TIME ZONE o.time_zone)::date "
+										"       ($3 AT TIME ZONE o.time_zone)::date, r.claim_token "
 										"  FROM passport.reservation r "
 										"  JOIN passport.office o ON o.office_id = r.office_id "
 										" WHERE r.office_id = $1 AND r.code = $2 "
@@ -997,6 +963,8 @@ LockReservation(const char *typed, bool check_factor, const char *sender,
 	row->office_code = PassportGetText(0, LOCKED_OFFICE_CODE);
 	row->time_zone = PassportGetText(0, LOCKED_TIME_ZONE);
 	row->today = DatumGetDateADT(PassportGetDatum(0, LOCKED_TODAY, &isnull));
+	row->token = DatumGetInt64(PassportGetDatum(0, LOCKED_CLAIM_TOKEN, &isnull));
+	row->has_token = !isnull;
 
 	if (!check_factor)
 		return true;
@@ -1022,46 +990,74 @@ NotFound(const char *code)
 			 errdetail("No reservation has the number %s.", code)));
 }
 
+/* What LockWithFactor counts against the lookup limits. */
+typedef enum LookupCount
+{
+	COUNT_SENDER = 1,			/* the sender's lookups */
+	COUNT_NUMBER = 2,			/* the number's birth-date guesses */
+	COUNT_BOTH = 3
+} LookupCount;
+
 /*
- * LockWithFactor is LockReservation for the applicant's own calls (cancel,
- * reschedule): every attempt counts against the lookup limits of the sender
- * and, with a birth date, of the number (PP017 past them, passport.count_lookup),
- * and a birth date that matched gives its count back.  Returns false for an
- * unknown number or a wrong factor, which the caller answers as an answer
- * rather than an error, so that the attempt stays counted.
+ * CountLookup counts one lookup of a reservation number with a second
+ * factor against the sender and, with a birth date, against the number
+ * (PP017 past the limits, passport.count_lookup); count says which.
  */
-static bool
-LockWithFactor(const char *typed, const char *sender_in, bool has_birth, DateADT birth,
-			   TimestampTz now, ReservationRow *row)
+static void
+CountLookup(const char *code, const char *sender, bool has_birth, TimestampTz now,
+			LookupCount count)
 {
 	static SPIPlanPtr count_plan = NULL;
-	static SPIPlanPtr found_plan = NULL;
 	static const Oid count_types[5] = {TEXTOID, INT8OID, TEXTOID, BOOLOID, TIMESTAMPTZOID};
-	char	   *code = CanonicalReservationNumber(typed);
-	char	   *sender = SenderKey(sender_in, NULL);
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	int64		office_id = 0;
 	bool		decoded = ReservationNumberOffice(code, &office_id);
+	bool		by_sender = sender != NULL && (count & COUNT_SENDER) != 0;
 
-	values[0] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
-	nulls[0] = sender ? ' ' : 'n';
+	values[0] = by_sender ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[0] = by_sender ? ' ' : 'n';
 	values[1] = Int64GetDatum(office_id);
 	nulls[1] = decoded ? ' ' : 'n';
 	values[2] = CStringGetTextDatum(code);
-	values[3] = BoolGetDatum(has_birth);
+	values[3] = BoolGetDatum(has_birth && (count & COUNT_NUMBER) != 0);
 	values[4] = TimestampTzGetDatum(now);
 	PassportExecute(PassportPrepare(&count_plan,
 									"SELECT passport.count_lookup($1, $2, $3, $4, $5)",
 									5, count_types),
 					values, nulls, false, 0);
-	if (!LockReservation(code, true, sender, has_birth, birth, now, row))
+}
+
+/*
+ * LockWithFactor is LockReservation for the applicant's own calls (cancel,
+ * reschedule): every attempt counts against the lookup limits (the sender,
+ * and with a birth date the number, as count says: CountLookup), and a
+ * birth date that matched gives its count back.  Returns false for an
+ * unknown number or a wrong factor, which the caller answers as an answer
+ * rather than an error, so that the attempt stays counted.
+ */
+static bool
+LockWithFactor(const char *typed, int64 expect_office, const char *sender_in, bool has_birth,
+			   DateADT birth, TimestampTz now, LookupCount count, ReservationRow *row)
+{
+	static SPIPlanPtr found_plan = NULL;
+	static const Oid found_types[2] = {INT8OID, TEXTOID};
+	char	   *code = CanonicalReservationNumber(typed);
+	char	   *sender = SenderKey(sender_in, NULL);
+	Datum		values[2];
+
+	CountLookup(code, sender, has_birth, now, count);
+	if (!LockReservation(code, expect_office, true, sender, has_birth, birth, now, row))
 		return false;
 	if (has_birth && birth == row->birth_date)
+	{
+		values[0] = Int64GetDatum(row->office_id);
+		values[1] = CStringGetTextDatum(row->code);
 		PassportExecute(PassportPrepare(&found_plan,
-										"SELECT passport.lookup_found($2, $3)",
-										5, count_types),
-						values, nulls, false, 0);
+										"SELECT passport.lookup_found($1, $2)",
+										2, found_types),
+						values, NULL, false, 0);
+	}
 	return true;
 }
 
@@ -1110,150 +1106,646 @@ NotActive(const ReservationRow *row)
 			 errdetail("Reservation %s is %s; only a booked reservation can be changed.", row->code, row->status)));
 }
 
-/* ---- SQL-callable -------------------------------------------------------- */
+/* ---- bookings ------------------------------------------------------------ */
+
+/* A booking request as the caller gave it, checked (strings in its context). */
+typedef struct BookingRequest
+{
+	int64		office_id;		/* 0 when office_code names the office */
+	char	   *office_code;
+	char	   *service;
+	char	   *lane;
+	bool		has_day;
+	DateADT		day;
+	char		nik[17];
+	char	   *full_name;
+	DateADT		birth;
+	char	   *phone;
+	char	   *channel;
+	char	   *sender;
+	char	   *key;
+	bool		has_pref;
+	TimeADT		pref;
+	bool		earliest;
+} BookingRequest;
+
+/*
+ * ReadBookingRequest reads and checks the arguments of reserve (office by
+ * code) or reserve_at (office by number, by_id): the same positions.
+ */
+static void
+ReadBookingRequest(FunctionCallInfo fcinfo, bool by_id, BookingRequest *req)
+{
+	char	   *nik_in = PassportArgText(fcinfo, 4);
+	char	   *phone_in = PassportArgText(fcinfo, 7);
+	char	   *sender_in = PassportArgText(fcinfo, 9);
+
+	memset(req, 0, sizeof(*req));
+	if (by_id)
+	{
+		if (PG_ARGISNULL(0))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("office_id is required")));
+		req->office_id = PG_GETARG_INT64(0);
+	}
+	else
+	{
+		req->office_code = PassportArgText(fcinfo, 0);
+		RequireText(req->office_code, "office_code");
+	}
+	req->service = PassportArgText(fcinfo, 1);
+	req->lane = PassportArgText(fcinfo, 2);
+	req->has_day = !PG_ARGISNULL(3);
+	req->day = req->has_day ? PG_GETARG_DATEADT(3) : 0;
+	req->full_name = PassportArgText(fcinfo, 5);
+	req->birth = PG_ARGISNULL(6) ? 0 : PG_GETARG_DATEADT(6);
+	req->channel = PG_ARGISNULL(8) ? pstrdup("api") : PassportArgText(fcinfo, 8);
+	req->key = PassportArgText(fcinfo, 10);
+	req->has_pref = !PG_ARGISNULL(11);
+	req->pref = req->has_pref ? PG_GETARG_TIMEADT(11) : 0;
+	req->earliest = !PG_ARGISNULL(12) && PG_GETARG_BOOL(12);
+
+	RequireText(req->service, "service");
+	RequireText(req->lane, "lane");
+	RequireText(nik_in, "nik");
+	RequireText(req->full_name, "full_name");
+	if (PG_ARGISNULL(6))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("birth_date is required")));
+	if (strlen(req->full_name) > 200)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("full_name is longer than 200 characters")));
+	if (req->key != NULL && strlen(req->key) > 200)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("idempotency_key is longer than 200 characters")));
+	CheckNikOrError(nik_in, req->birth, req->nik);
+	if (phone_in != NULL)
+		req->phone = NormalisePhoneOrError(phone_in, "phone number");
+	req->sender = SenderKey(sender_in, req->channel);
+}
+
+/*
+ * ProbeRequest runs the booking's read-only probe (ProbeBooking) and
+ * refuses what the reference rows do not allow: the office (found again by
+ * its number when known), the channel, the lane and the service.
+ */
+static void
+ProbeRequest(const BookingRequest *req, int64 office_id, TimestampTz now, MemoryContext cxt,
+			 OfficeCall *oc, BookingProbe *probe)
+{
+	ProbeBooking(office_id, office_id != 0 ? NULL : req->office_code, req->lane, req->service,
+				 req->has_day, req->day, req->has_pref, req->pref, now,
+				 req->earliest || !req->has_day, req->channel, req->sender, req->key, cxt, oc, probe);
+	if (!oc->channel_known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown channel \"%s\"", req->channel),
+				 errhint("Channels are %s.", ReferenceList(REFERENCE_CHANNELS))));
+	if (!oc->lane_known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown lane \"%s\"", req->lane),
+				 errhint("Lanes are %s.", ReferenceList(REFERENCE_LANES))));
+	if (!oc->service_known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown service \"%s\"", req->service),
+				 errhint("Services are %s.", ReferenceList(REFERENCE_SERVICES))));
+	if (!oc->lane_bookable)
+		ereport(ERROR,
+				(errcode(ERRCODE_PP_NOT_BOOKABLE),
+				 errmsg("lane \"%s\" takes no reservations", req->lane),
+				 errdetail("Only the %s lanes take reservations; the others serve people on arrival.",
+						   ReferenceList(REFERENCE_BOOKABLE_LANES))));
+}
+
+/* IsDuplicate tells whether the probe answers the request as a retry. */
+static bool
+IsDuplicate(const BookingRequest *req, const BookingProbe *probe)
+{
+	return DuplicateOf(probe, req->nik, req->full_name, req->birth, req->service, req->lane,
+					   req->key);
+}
+
+/*
+ * BookPlace takes the place and inserts the reservation with its number
+ * and claim token, queues the sender's confirmation, and fills the answer.
+ */
+static void
+BookPlace(const OfficeCall *oc, const BookingRequest *req, const char *code, int64 token,
+		  TimestampTz lo, TimestampTz hi, TimestampTz now, MemoryContext cxt, BookingOut *out)
+{
+	NewReservation ins;
+	Allocation	alloc;
+
+	ins.code = code;
+	ins.service = req->service;
+	ins.nik = req->nik;
+	ins.full_name = req->full_name;
+	ins.birth_date = req->birth;
+	ins.phone = req->phone;
+	ins.channel = req->channel;
+	ins.sender = req->sender;
+	ins.key = req->key;
+	ins.token = token;
+	TakePlace(oc, req->lane, lo, hi, now, 0, &ins, &alloc);
+	if (req->sender != NULL)
+		QueueConfirmation(oc, code, req->channel, req->sender, &alloc, now);
+
+	out->code = CopyOut(cxt, code);
+	out->office_code = CopyOut(cxt, oc->code);
+	out->local_date = alloc.local_date;
+	out->starts_at = alloc.starts_at;
+	out->ends_at = alloc.ends_at;
+	out->time_zone = CopyOut(cxt, oc->time_zone);
+	out->lane = CopyOut(cxt, req->lane);
+	out->service = CopyOut(cxt, req->service);
+	out->status = CopyOut(cxt, "booked");
+	out->duplicate = false;
+	out->ticket = NULL;
+}
+
+/*
+ * BookInOneTransaction books in the caller's transaction: validate, answer
+ * a retry, refuse when nothing is free (read-only), issue the number, claim
+ * the NIK (active at once) and count the sender, then take the place and
+ * insert the reservation.  What a single node does, and what a cluster
+ * does for reserve() or a call inside a transaction block (a two-phase
+ * commit when the NIK, the sender and the office live on different
+ * workers).  The caller holds an SPI connection.
+ */
+static void
+BookInOneTransaction(const BookingRequest *req, TimestampTz now, MemoryContext cxt,
+					 BookingOut *out)
+{
+	OfficeCall	oc;
+	BookingProbe probe;
+	TimestampTz lo;
+	TimestampTz hi;
+	char	   *code;
+	int64		token;
+
+	ProbeRequest(req, req->office_id, now, cxt, &oc, &probe);
+	/* a retried request is answered before any counter is touched */
+	if (IsDuplicate(req, &probe))
+	{
+		*out = probe.dup;
+		return;
+	}
+	RangeFor(&oc, req->earliest || !req->has_day, now, &lo, &hi);
+	/* the sold-out answer: read only, no lock, no WAL */
+	if (!probe.free_exists)
+		RefuseRange(&oc, req->lane, lo, hi, now, probe.released ? 1 : 0);
+
+	code = IssueReservationNumber(oc.office_id);
+	token = NewGuardToken();
+	if (ClaimNik(req->nik, oc.office_id, token, code, now) != NIK_CLAIMED)
+	{
+		/* perhaps the same request, committed while we waited on the NIK */
+		ProbeRequest(req, oc.office_id, now, cxt, &oc, &probe);
+		if (IsDuplicate(req, &probe))
+		{
+			*out = probe.dup;
+			return;
+		}
+		NikRefusal(req->nik, oc.office_id, oc.time_zone);
+	}
+	if (!HoldSender(req->sender, token, oc.office_id, now))
+		SenderLimitReached();
+	/* last: take the place and insert the reservation */
+	BookPlace(&oc, req, code, token, lo, hi, now, cxt, out);
+}
 
 PG_FUNCTION_INFO_V1(passport_reserve_0_2);
 
 /*
- * passport_reserve_0_2 books a place: validate, answer duplicates, check that
- * something is free (read-only), claim the NIK and the sender, allocate a
- * counter row, issue the number, insert the reservation.
+ * passport_reserve_0_2 is passport.reserve(): a booking in the caller's
+ * transaction (BookInOneTransaction).
  */
 Datum
 passport_reserve_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = PassportArgText(fcinfo, 0);
-	char	   *service = PassportArgText(fcinfo, 1);
-	char	   *lane = PassportArgText(fcinfo, 2);
-	bool		has_day = !PG_ARGISNULL(3);
-	DateADT		day = has_day ? PG_GETARG_DATEADT(3) : 0;
-	char	   *nik_in = PassportArgText(fcinfo, 4);
-	char	   *full_name = PassportArgText(fcinfo, 5);
-	bool		has_birth = !PG_ARGISNULL(6);
-	DateADT		birth = has_birth ? PG_GETARG_DATEADT(6) : 0;
-	char	   *phone_in = PassportArgText(fcinfo, 7);
-	char	   *channel = PG_ARGISNULL(8) ? pstrdup("api") : PassportArgText(fcinfo, 8);
-	char	   *sender_in = PassportArgText(fcinfo, 9);
-	char	   *key = PassportArgText(fcinfo, 10);
-	bool		has_pref = !PG_ARGISNULL(11);
-	TimeADT		pref = has_pref ? PG_GETARG_TIMEADT(11) : 0;
-	bool		earliest = !PG_ARGISNULL(12) && PG_GETARG_BOOL(12);
-	char		nik[17];
-	char	   *phone = NULL;
-	char	   *sender;
-	char	   *code;
-	TimestampTz now = PassportNow();
-	TimestampTz lo;
-	TimestampTz hi;
-	OfficeCall	oc;
-	Allocation	alloc;
-	NewReservation ins;
-	BookingProbe probe;
-	bool		sender_counted = false;
+	BookingRequest req;
 	BookingOut	out;
+	TimestampTz now = PassportNow();
 
-	RequireText(office_code, "office_code");
-	RequireText(service, "service");
-	RequireText(lane, "lane");
-	RequireText(nik_in, "nik");
-	RequireText(full_name, "full_name");
-	if (!has_birth)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("birth_date is required")));
-	if (strlen(full_name) > 200)
-		ereport(ERROR,
-				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("full_name is longer than 200 characters")));
-	if (key != NULL && strlen(key) > 200)
-		ereport(ERROR,
-				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("idempotency_key is longer than 200 characters")));
-	CheckNikOrError(nik_in, birth, nik);
-	if (phone_in != NULL)
-		phone = NormalisePhoneOrError(phone_in, "phone number");
-	sender = SenderKey(sender_in, channel);
-
+	ReadBookingRequest(fcinfo, false, &req);
 	PassportConnect();
-	ProbeBooking(0, office_code, lane, service, has_day, day, has_pref, pref, now,
-				 earliest || !has_day, channel, sender, key, cxt, &oc, &probe);
-	if (!oc.channel_known)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown channel \"%s\"", channel),
-				 errhint("Channels are %s.", ReferenceList(REFERENCE_CHANNELS))));
-	if (!oc.lane_known)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown lane \"%s\"", lane),
-				 errhint("Lanes are %s.", ReferenceList(REFERENCE_LANES))));
-	if (!oc.service_known)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown service \"%s\"", service),
-				 errhint("Services are %s.", ReferenceList(REFERENCE_SERVICES))));
-	if (!oc.lane_bookable)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_NOT_BOOKABLE),
-				 errmsg("lane \"%s\" takes no reservations", lane),
-				 errdetail("Only the %s lanes take reservations; the others serve people on arrival.",
-						   ReferenceList(REFERENCE_BOOKABLE_LANES))));
-
-	/* a retried request is answered before any counter is touched */
-	if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
-	{
-		PassportFinish();
-		PG_RETURN_DATUM(BuildBooking(fcinfo, &probe.dup));
-	}
-	RangeFor(&oc, earliest || !has_day, now, &lo, &hi);
-	/* the sold-out answer: read only, no lock, no WAL */
-	if (!probe.free_exists)
-		RefuseRange(&oc, lane, lo, hi, now, probe.released ? 1 : 0);
-
-	code = IssueReservationNumber(oc.office_id);
-	if (!ClaimGuards(nik, oc.office_id, code, now, sender, &sender_counted))
-	{
-		/* perhaps the same request, committed while we waited on the NIK */
-		ProbeBooking(oc.office_id, NULL, lane, service, has_day, day, has_pref, pref, now,
-					 earliest || !has_day, channel, sender, key, cxt, &oc, &probe);
-		if (DuplicateOf(&probe, nik, full_name, birth, service, lane, key))
-		{
-			if (sender_counted)
-				ReleaseSender(sender);
-			PassportFinish();
-			PG_RETURN_DATUM(BuildBooking(fcinfo, &probe.dup));
-		}
-		NikRefusal(nik, oc.time_zone);
-	}
-
-	/* last: take the place and insert the reservation in one statement */
-	ins.code = code;
-	ins.service = service;
-	ins.nik = nik;
-	ins.full_name = full_name;
-	ins.birth_date = birth;
-	ins.phone = phone;
-	ins.channel = channel;
-	ins.sender = sender;
-	ins.key = key;
-	TakePlace(&oc, lane, lo, hi, now, 0, &ins, &alloc);
-	if (sender != NULL)
-		QueueConfirmation(&oc, code, channel, sender, &alloc, now);
-
-	out.code = CopyOut(cxt, code);
-	out.office_code = CopyOut(cxt, oc.code);
-	out.local_date = alloc.local_date;
-	out.starts_at = alloc.starts_at;
-	out.ends_at = alloc.ends_at;
-	out.time_zone = CopyOut(cxt, oc.time_zone);
-	out.lane = CopyOut(cxt, lane);
-	out.service = CopyOut(cxt, service);
-	out.status = CopyOut(cxt, "booked");
-	out.duplicate = false;
-	out.ticket = NULL;
+	BookInOneTransaction(&req, now, cxt, &out);
 	PassportFinish();
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+}
+
+/* ---- the procedures: bookings and their ends in steps --------------------- */
+
+/*
+ * A procedure (reserve_at, cancel_at, reschedule_at) runs as its caller
+ * (a procedure that commits cannot be SECURITY DEFINER) and makes each of
+ * its steps as the extension's owner, as the SECURITY DEFINER functions
+ * do; the caller's identity is restored before every COMMIT, so that a
+ * transaction never starts (and an error never leaves the session) as the
+ * owner.  Called in a transaction block, from a function, or on a single
+ * node, a procedure makes its steps in one transaction, as the functions
+ * do; otherwise on a distributed installation it commits after each step,
+ * so that no transaction writes to more than one worker.
+ */
+typedef struct StepRole
+{
+	Oid			owner;			/* the procedure's owner */
+	Oid			saved_user;
+	int			saved_sec;
+	bool		commits;		/* a step per transaction */
+} StepRole;
+
+/*
+ * StepStart reads how a procedure call runs: whether it may commit (a CALL
+ * outside a transaction block and outside functions) on a distributed
+ * installation, and its owner.
+ */
+static void
+StepStart(FunctionCallInfo fcinfo, StepRole *role)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+	role->owner = ((Form_pg_proc) GETSTRUCT(tuple))->proowner;
+	ReleaseSysCache(tuple);
+	role->commits = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic && PassportDistributed();
+	if (role->commits)
+	{
+		int			rc = SPI_connect_ext(SPI_OPT_NONATOMIC);
+
+		if (rc != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	}
+	else
+		PassportConnect();
+}
+
+/* AsOwner makes the next step's statements run as the procedure's owner. */
+static void
+AsOwner(StepRole *role)
+{
+	GetUserIdAndSecContext(&role->saved_user, &role->saved_sec);
+	SetUserIdAndSecContext(role->owner, role->saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+/* AsCaller ends a step: the caller's identity again. */
+static void
+AsCaller(StepRole *role)
+{
+	SetUserIdAndSecContext(role->saved_user, role->saved_sec);
+}
+
+/* StepCommit commits the step just made, when the call commits per step. */
+static void
+StepCommit(StepRole *role)
+{
+	if (role->commits)
+		SPI_commit();
+}
+
+/*
+ * TestPause sleeps after step ("claim", "book" or "end") when the setting
+ * passport.test_pause names it ("claim=10" sleeps 10 seconds after the
+ * claim), so that a test can stop a worker between two steps.  Superusers
+ * only; empty (no pause) by default.
+ */
+static void
+TestPause(const char *step)
+{
+	size_t		len = strlen(step);
+	int			seconds;
+	int			i;
+
+	if (passport_test_pause == NULL || strncmp(passport_test_pause, step, len) != 0 ||
+		passport_test_pause[len] != '=')
+		return;
+	seconds = atoi(passport_test_pause + len + 1);
+	for (i = 0; i < seconds * 10; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		pg_usleep(100000L);
+	}
+}
+
+/* Result columns a procedure may have (INOUT parameters), by name. */
+static Datum
+ProcedureResult(FunctionCallInfo fcinfo, const BookingOut *out, bool found)
+{
+	TupleDesc	tupdesc;
+	Datum	   *values;
+	bool	   *nulls;
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "procedure must have INOUT parameters");
+	values = palloc0(sizeof(Datum) * tupdesc->natts);
+	nulls = palloc(sizeof(bool) * tupdesc->natts);
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		const char *name = NameStr(TupleDescAttr(tupdesc, i)->attname);
+
+		nulls[i] = !found;
+		if (strcmp(name, "status") == 0)
+		{
+			values[i] = CStringGetTextDatum(found ? out->status : "not_found");
+			nulls[i] = false;
+		}
+		else if (!found)
+			continue;
+		else if (strcmp(name, "reservation_number") == 0)
+			values[i] = CStringGetTextDatum(out->code);
+		else if (strcmp(name, "office_code") == 0)
+			values[i] = CStringGetTextDatum(out->office_code);
+		else if (strcmp(name, "local_date") == 0)
+			values[i] = DateADTGetDatum(out->local_date);
+		else if (strcmp(name, "start_time") == 0)
+			values[i] = TimeADTGetDatum(LocalTime(out->starts_at, out->time_zone));
+		else if (strcmp(name, "end_time") == 0)
+			values[i] = TimeADTGetDatum(LocalTime(out->ends_at, out->time_zone));
+		else if (strcmp(name, "lane") == 0)
+			values[i] = CStringGetTextDatum(out->lane);
+		else if (strcmp(name, "service") == 0)
+			values[i] = CStringGetTextDatum(out->service);
+		else if (strcmp(name, "duplicate") == 0)
+			values[i] = BoolGetDatum(out->duplicate);
+		else
+			nulls[i] = true;
+	}
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls));
+}
+
+/* How long a claim stays good for its booking (a settled one is older). */
+#define CLAIM_TRUST_USECS	(INT64CONST(3600) * USECS_PER_SEC)
+
+/*
+ * BookInSteps books as the protocol of single-shard transactions that a
+ * distributed installation needs for the NIK rule without two-phase
+ * commits (see sql-src 80_scale_out.sql):
+ *	1. the probe and the NIK's claim, pending, with a new token; COMMIT
+ *	2. the sender's hold with the token; COMMIT
+ *	3. the number, the token's booked fence row, the place and the
+ *	   reservation at the office; COMMIT
+ *	4. the claim becomes active with the number; COMMIT
+ * A refusal before 3 releases what 1 and 2 took; a failure in 3 (its
+ * transaction rolled back here, so the booking can never commit) releases
+ * them too and raises the failure.  When 4 fails (the NIK's worker is
+ * down) the booking stands and settle_guards() finishes the claim.  A crash
+ * anywhere leaves a pending claim, settled likewise.
+ */
+static void
+BookInSteps(const BookingRequest *req, StepRole *role, TimestampTz now, MemoryContext cxt,
+			BookingOut *out)
+{
+	OfficeCall	oc;
+	BookingProbe probe;
+	TimestampTz lo;
+	TimestampTz hi;
+	int64		token = NewGuardToken();
+	MemoryContext oldcontext;
+	ResourceOwner oldowner;
+	ErrorData  *failure = NULL;
+	int			wait;
+
+	/* 1: the probe (no claim for a retry or a full day) and the claim */
+	AsOwner(role);
+	ProbeRequest(req, req->office_id, now, cxt, &oc, &probe);
+	if (IsDuplicate(req, &probe))
+	{
+		AsCaller(role);
+		*out = probe.dup;
+		return;
+	}
+	RangeFor(&oc, req->earliest || !req->has_day, now, &lo, &hi);
+	if (!probe.free_exists)
+		RefuseRange(&oc, req->lane, lo, hi, now, probe.released ? 1 : 0);
+	if (ClaimNik(req->nik, oc.office_id, token, NULL, now) != NIK_CLAIMED)
+	{
+		/*
+		 * A claim pending at this office may be the same request, sent
+		 * twice at once: wait a little for it to book, then answer as a
+		 * retry
+		 */
+		for (wait = 0; wait < 40; wait++)
+		{
+			bool		held;
+			bool		pending_here;
+			TimestampTz until;
+
+			ProbeRequest(req, oc.office_id, now, cxt, &oc, &probe);
+			if (IsDuplicate(req, &probe))
+			{
+				AsCaller(role);
+				*out = probe.dup;
+				return;
+			}
+			if (!NikHolder(req->nik, oc.office_id, &held, &pending_here, &until) || !pending_here)
+				break;
+			CHECK_FOR_INTERRUPTS();
+			pg_usleep(50000L);
+		}
+		NikRefusal(req->nik, oc.office_id, oc.time_zone);
+	}
+	AsCaller(role);
+	StepCommit(role);
+	TestPause("claim");
+
+	/* 2: the sender's hold */
+	AsOwner(role);
+	if (!HoldSender(req->sender, token, oc.office_id, now))
+	{
+		DropNikClaim(req->nik, token);
+		AsCaller(role);
+		StepCommit(role);
+		SenderLimitReached();
+	}
+	AsCaller(role);
+	StepCommit(role);
+
+	/* 3: the booking, in a subtransaction so that its failure is caught */
+	oldcontext = CurrentMemoryContext;
+	oldowner = CurrentResourceOwner;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		char	   *code;
+
+		AsOwner(role);
+		if (GetCurrentTimestamp() - GuardTokenTime(token) > CLAIM_TRUST_USECS)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("the booking took too long and was given up"),
+					 errhint("Try again.")));
+		code = IssueReservationNumber(oc.office_id);
+		if (!FenceBooked(oc.office_id, token, code, now))
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("the booking took too long and was given up"),
+					 errdetail("Its claim on the NIK was settled as abandoned meanwhile."),
+					 errhint("Try again.")));
+		BookPlace(&oc, req, code, token, lo, hi, now, cxt, out);
+		AsCaller(role);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		failure = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		AsCaller(role);
+	}
+	PG_END_TRY();
+	if (failure != NULL)
+	{
+		/* the booking rolled back here and can never commit: give back */
+		AsOwner(role);
+		ReleaseSender(req->sender, token);
+		AsCaller(role);
+		StepCommit(role);
+		AsOwner(role);
+		DropNikClaim(req->nik, token);
+		AsCaller(role);
+		StepCommit(role);
+		ThrowErrorData(failure);
+	}
+	StepCommit(role);
+	TestPause("book");
+
+	/* 4: the claim becomes active; settle_guards() does it if this fails */
+	oldcontext = CurrentMemoryContext;
+	oldowner = CurrentResourceOwner;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		AsOwner(role);
+		FinishNik(req->nik, token, out->code);
+		AsCaller(role);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		AsCaller(role);
+		ereport(WARNING,
+				(errmsg("reservation %s is booked; its NIK claim is left for passport.settle_guards()",
+						out->code),
+				 errdetail("Activating the claim failed: %s", edata->message)));
+	}
+	PG_END_TRY();
+	StepCommit(role);
+}
+
+PG_FUNCTION_INFO_V1(passport_reserve_at);
+
+/*
+ * passport_reserve_at is the procedure passport.reserve_at(office_id, ...):
+ * reserve() for an office given by number, which Citus delegates to the
+ * office's worker; on a distributed installation it books in steps
+ * (BookInSteps), else in one transaction.
+ */
+Datum
+passport_reserve_at(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	BookingRequest req;
+	BookingOut	out;
+	StepRole	role;
+	TimestampTz now = PassportNow();
+
+	ReadBookingRequest(fcinfo, true, &req);
+	StepStart(fcinfo, &role);
+	if (role.commits)
+		BookInSteps(&req, &role, now, cxt, &out);
+	else
+	{
+		AsOwner(&role);
+		BookInOneTransaction(&req, now, cxt, &out);
+		AsCaller(&role);
+	}
+	PassportFinish();
+	PG_RETURN_DATUM(ProcedureResult(fcinfo, &out, true));
+}
+
+/* ---- ends of reservations ------------------------------------------------- */
+
+/*
+ * CancelBooked cancels a locked booked reservation: its status, its place,
+ * and the release of its NIK (with a cooldown) and its sender.
+ */
+static void
+CancelBooked(ReservationRow *row, TimestampTz now)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(row->office_id);
+	values[1] = CStringGetTextDatum(row->code);
+	values[2] = TimestampTzGetDatum(now);
+	PassportExecute(PassportPrepare(&plan,
+									"UPDATE passport.reservation r SET status = 'cancelled', status_at = $3 "
+									" WHERE r.office_id = $1 AND r.code = $2",
+									3, types),
+					values, NULL, false, 0);
+	ReleasePlace(row->office_id, row->slot_id, row->shard);
+	EndReservationGuards(row->office_id, row->code, row->nik, row->token, row->has_token,
+						 row->sender, CooldownEnd(now), now);
+	row->status = "cancelled";
+}
+
+/*
+ * CancelCall cancels the reservation a caller names with its second
+ * factor, counting the lookup as count says; answers false for an unknown
+ * number or a wrong factor.  A cancelled reservation answers the same.
+ */
+static bool
+CancelCall(const char *typed, int64 expect_office, const char *sender_in, bool has_birth,
+		   DateADT birth, TimestampTz now, LookupCount count, MemoryContext cxt,
+		   BookingOut *out, ReservationRow *row)
+{
+	if (!LockWithFactor(typed, expect_office, sender_in, has_birth, birth, now, count, row))
+		return false;
+	if (strcmp(row->status, "booked") == 0)
+		CancelBooked(row, now);
+	else if (strcmp(row->status, "cancelled") != 0)
+		NotActive(row);
+	RowToBooking(row, cxt, out);
+	return true;
+}
+
+/* RequireSecondFactor raises 22004 unless a sender or a birth date is given. */
+static void
+RequireSecondFactor(const char *sender, bool has_birth)
+{
+	if (sender == NULL && !has_birth)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a second factor is required"),
+				 errdetail("Give the sender that booked or the applicant's birth date.")));
 }
 
 PG_FUNCTION_INFO_V1(passport_cancel_0_2);
@@ -1270,98 +1762,130 @@ passport_cancel_0_2(PG_FUNCTION_ARGS)
 	TimestampTz now = PassportNow();
 	ReservationRow row;
 	BookingOut	out;
+	bool		found;
 
 	RequireText(typed, "reservation_number");
-	if (sender_in == NULL && !has_birth)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("a second factor is required"),
-				 errdetail("Give the sender that booked or the applicant's birth date.")));
+	RequireSecondFactor(sender_in, has_birth);
 	PassportConnect();
-	if (!LockWithFactor(typed, sender_in, has_birth, birth, now, &row))
-	{
-		PassportFinish();
-		PG_RETURN_DATUM(NotFoundDatum(fcinfo));
-	}
-	if (strcmp(row.status, "cancelled") == 0)
-	{
-		/* a retried cancellation answers the same */
-		RowToBooking(&row, cxt, &out);
-		PassportFinish();
-		PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
-	}
-	if (strcmp(row.status, "booked") != 0)
-		NotActive(&row);
-
-	{
-		static SPIPlanPtr plan = NULL;
-		static const Oid types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
-		Datum		values[3];
-
-		values[0] = Int64GetDatum(row.office_id);
-		values[1] = CStringGetTextDatum(row.code);
-		values[2] = TimestampTzGetDatum(now);
-		PassportExecute(PassportPrepare(&plan,
-										"UPDATE passport.reservation r SET status = 'cancelled', status_at = $3 "
-										" WHERE r.office_id = $1 AND r.code = $2",
-										3, types),
-						values, NULL, false, 0);
-	}
-	ReleasePlace(row.office_id, row.slot_id, row.shard);
-	EndNik(row.nik, row.code, true, now);
-	ReleaseSender(row.sender);
-
-	row.status = "cancelled";
-	RowToBooking(&row, cxt, &out);
+	found = CancelCall(typed, 0, sender_in, has_birth, birth, now, COUNT_BOTH, cxt, &out, &row);
 	PassportFinish();
+	if (!found)
+		PG_RETURN_DATUM(NotFoundDatum(fcinfo));
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
 }
 
-PG_FUNCTION_INFO_V1(passport_reschedule_0_2);
+/*
+ * SenderLookupStep counts a lookup against its sender in a step of its own
+ * (the sender's shard), when the call commits per step.
+ */
+static void
+SenderLookupStep(StepRole *role, const char *typed, const char *sender_in, TimestampTz now)
+{
+	if (!role->commits || sender_in == NULL)
+		return;
+	AsOwner(role);
+	CountLookup(CanonicalReservationNumber(typed), SenderKey(sender_in, NULL), false, now,
+				COUNT_SENDER);
+	AsCaller(role);
+	StepCommit(role);
+}
 
 /*
- * passport_reschedule_0_2 moves a booked reservation to another slot: the new
- * place is taken before the old one is given back, so a full date raises
- * PP001 and the transaction leaves the original booking as it was.
+ * ReleaseOwed carries out the release a reservation that ended owes, in
+ * steps: the NIK's claim, the sender's hold, then the record of the debt
+ * (what passport.settle_guards() does for a call that did not get there).
+ */
+static void
+ReleaseOwed(StepRole *role, int64 office_id, const char *code)
+{
+	GuardRelease rel;
+	bool		owed;
+
+	AsOwner(role);
+	owed = ReadOwedRelease(office_id, code, &rel);
+	AsCaller(role);
+	if (!owed)
+		return;
+	AsOwner(role);
+	EndNik(rel.nik, rel.token, rel.cooldown_until);
+	AsCaller(role);
+	StepCommit(role);
+	AsOwner(role);
+	ReleaseSender(rel.sender, rel.token);
+	AsCaller(role);
+	StepCommit(role);
+	AsOwner(role);
+	ForgetRelease(office_id, code);
+	AsCaller(role);
+	StepCommit(role);
+}
+
+PG_FUNCTION_INFO_V1(passport_cancel_at);
+
+/*
+ * passport_cancel_at is the procedure passport.cancel_at(office_id,
+ * reservation_number, sender, birth_date): cancel() for a number of that
+ * office, delegated to its worker.  On a distributed installation in
+ * steps: the sender's lookup count; the cancellation at the office, which
+ * records the releases it owes; the NIK's release; the sender's.
  */
 Datum
-passport_reschedule_0_2(PG_FUNCTION_ARGS)
+passport_cancel_at(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *typed = PassportArgText(fcinfo, 0);
-	bool		has_day = !PG_ARGISNULL(1);
-	DateADT		day = has_day ? PG_GETARG_DATEADT(1) : 0;
-	bool		has_pref = !PG_ARGISNULL(2);
-	TimeADT		pref = has_pref ? PG_GETARG_TIMEADT(2) : 0;
-	char	   *sender_in = PassportArgText(fcinfo, 3);
-	bool		has_birth = !PG_ARGISNULL(4);
-	DateADT		birth = has_birth ? PG_GETARG_DATEADT(4) : 0;
-	bool		earliest = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+	char	   *typed = PassportArgText(fcinfo, 1);
+	char	   *sender_in = PassportArgText(fcinfo, 2);
+	bool		has_birth = !PG_ARGISNULL(3);
+	DateADT		birth = has_birth ? PG_GETARG_DATEADT(3) : 0;
 	TimestampTz now = PassportNow();
+	ReservationRow row;
+	BookingOut	out;
+	StepRole	role;
+	bool		found;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("office_id is required")));
+	RequireText(typed, "reservation_number");
+	RequireSecondFactor(sender_in, has_birth);
+	StepStart(fcinfo, &role);
+	SenderLookupStep(&role, typed, sender_in, now);
+	AsOwner(&role);
+	found = CancelCall(typed, PG_GETARG_INT64(0), sender_in, has_birth, birth, now,
+					   role.commits ? COUNT_NUMBER : COUNT_BOTH, cxt, &out, &row);
+	AsCaller(&role);
+	StepCommit(&role);
+	if (found && role.commits)
+		ReleaseOwed(&role, row.office_id, row.code);
+	PassportFinish();
+	PG_RETURN_DATUM(ProcedureResult(fcinfo, &out, found));
+}
+
+/*
+ * RescheduleCall moves a booked reservation to another slot: the new place
+ * is taken before the old one is given back, so a full date raises PP001
+ * and the transaction leaves the original booking as it was.  Answers
+ * false for an unknown number or a wrong factor.
+ */
+static bool
+RescheduleCall(const char *typed, int64 expect_office, DateADT day, bool has_pref, TimeADT pref,
+			   const char *sender_in, bool has_birth, DateADT birth, bool earliest,
+			   TimestampTz now, LookupCount count, MemoryContext cxt, BookingOut *out)
+{
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[8] = {INT8OID, TEXTOID, INT8OID, INT2OID, DATEOID,
+	TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[8];
 	TimestampTz lo;
 	TimestampTz hi;
 	ReservationRow row;
 	OfficeCall	oc;
 	BookingProbe probe;
 	Allocation	alloc;
-	BookingOut	out;
 
-	RequireText(typed, "reservation_number");
-	if (!has_day)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("visit_date is required")));
-	if (sender_in == NULL && !has_birth)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("a second factor is required"),
-				 errdetail("Give the sender that booked or the applicant's birth date.")));
-	PassportConnect();
-	if (!LockWithFactor(typed, sender_in, has_birth, birth, now, &row))
-	{
-		PassportFinish();
-		PG_RETURN_DATUM(NotFoundDatum(fcinfo));
-	}
+	if (!LockWithFactor(typed, expect_office, sender_in, has_birth, birth, now, count, &row))
+		return false;
 	if (strcmp(row.status, "booked") != 0)
 		NotActive(&row);
 	if (row.reschedules >= passport_reschedule_limit)
@@ -1384,47 +1908,125 @@ passport_reschedule_0_2(PG_FUNCTION_ARGS)
 	TakePlace(&oc, row.lane, lo, hi, now, row.slot_id, NULL, &alloc);
 	ReleasePlace(row.office_id, row.slot_id, row.shard);
 
-	{
-		static SPIPlanPtr plan = NULL;
-		static const Oid types[8] = {INT8OID, TEXTOID, INT8OID, INT2OID, DATEOID,
-		TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-		Datum		values[8];
-
-		values[0] = Int64GetDatum(row.office_id);
-		values[1] = CStringGetTextDatum(row.code);
-		values[2] = Int64GetDatum(alloc.slot_id);
-		values[3] = Int16GetDatum(alloc.shard);
-		values[4] = DateADTGetDatum(alloc.local_date);
-		values[5] = TimestampTzGetDatum(alloc.starts_at);
-		values[6] = TimestampTzGetDatum(alloc.ends_at);
-		values[7] = TimestampTzGetDatum(now);
-		PassportExecute(PassportPrepare(&plan,
-										"UPDATE passport.reservation r "
-										"   SET slot_id = $3, shard = $4, local_date = $5, starts_at = $6, "
-										"       ends_at = $7, reschedules = r.reschedules + 1, status_at = $8 "
-										" WHERE r.office_id = $1 AND r.code = $2",
-										8, types),
-						values, NULL, false, 0);
-	}
+	values[0] = Int64GetDatum(row.office_id);
+	values[1] = CStringGetTextDatum(row.code);
+	values[2] = Int64GetDatum(alloc.slot_id);
+	values[3] = Int16GetDatum(alloc.shard);
+	values[4] = DateADTGetDatum(alloc.local_date);
+	values[5] = TimestampTzGetDatum(alloc.starts_at);
+	values[6] = TimestampTzGetDatum(alloc.ends_at);
+	values[7] = TimestampTzGetDatum(now);
+	PassportExecute(PassportPrepare(&plan,
+									"UPDATE passport.reservation r "
+									"   SET slot_id = $3, shard = $4, local_date = $5, starts_at = $6, "
+									"       ends_at = $7, reschedules = r.reschedules + 1, status_at = $8 "
+									" WHERE r.office_id = $1 AND r.code = $2",
+									8, types),
+					values, NULL, false, 0);
 	row.slot_id = alloc.slot_id;
 	row.shard = alloc.shard;
 	row.local_date = alloc.local_date;
 	row.starts_at = alloc.starts_at;
 	row.ends_at = alloc.ends_at;
-	RowToBooking(&row, cxt, &out);
+	RowToBooking(&row, cxt, out);
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(passport_reschedule_0_2);
+
+/* passport_reschedule_0_2 is passport.reschedule(): RescheduleCall. */
+Datum
+passport_reschedule_0_2(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *typed = PassportArgText(fcinfo, 0);
+	bool		has_day = !PG_ARGISNULL(1);
+	bool		has_pref = !PG_ARGISNULL(2);
+	char	   *sender_in = PassportArgText(fcinfo, 3);
+	bool		has_birth = !PG_ARGISNULL(4);
+	TimestampTz now = PassportNow();
+	BookingOut	out;
+	bool		found;
+
+	RequireText(typed, "reservation_number");
+	if (!has_day)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("visit_date is required")));
+	RequireSecondFactor(sender_in, has_birth);
+	PassportConnect();
+	found = RescheduleCall(typed, 0, PG_GETARG_DATEADT(1), has_pref,
+						   has_pref ? PG_GETARG_TIMEADT(2) : 0, sender_in, has_birth,
+						   has_birth ? PG_GETARG_DATEADT(4) : 0,
+						   !PG_ARGISNULL(5) && PG_GETARG_BOOL(5), now, COUNT_BOTH, cxt, &out);
 	PassportFinish();
+	if (!found)
+		PG_RETURN_DATUM(NotFoundDatum(fcinfo));
 	PG_RETURN_DATUM(BuildBooking(fcinfo, &out));
+}
+
+PG_FUNCTION_INFO_V1(passport_reschedule_at);
+
+/*
+ * passport_reschedule_at is the procedure passport.reschedule_at(office_id,
+ * reservation_number, visit_date, preferred_time, sender, birth_date,
+ * earliest): reschedule() for a number of that office, delegated to its
+ * worker; on a distributed installation the sender's lookup count is a
+ * step of its own.
+ */
+Datum
+passport_reschedule_at(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *typed = PassportArgText(fcinfo, 1);
+	bool		has_day = !PG_ARGISNULL(2);
+	bool		has_pref = !PG_ARGISNULL(3);
+	char	   *sender_in = PassportArgText(fcinfo, 4);
+	bool		has_birth = !PG_ARGISNULL(5);
+	TimestampTz now = PassportNow();
+	BookingOut	out;
+	StepRole	role;
+	bool		found;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("office_id is required")));
+	RequireText(typed, "reservation_number");
+	if (!has_day)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("visit_date is required")));
+	RequireSecondFactor(sender_in, has_birth);
+	StepStart(fcinfo, &role);
+	SenderLookupStep(&role, typed, sender_in, now);
+	AsOwner(&role);
+	found = RescheduleCall(typed, PG_GETARG_INT64(0), PG_GETARG_DATEADT(2), has_pref,
+						   has_pref ? PG_GETARG_TIMEADT(3) : 0, sender_in, has_birth,
+						   has_birth ? PG_GETARG_DATEADT(5) : 0,
+						   !PG_ARGISNULL(6) && PG_GETARG_BOOL(6), now,
+						   role.commits ? COUNT_NUMBER : COUNT_BOTH, cxt, &out);
+	AsCaller(&role);
+	StepCommit(&role);
+	PassportFinish();
+	PG_RETURN_DATUM(ProcedureResult(fcinfo, &out, found));
 }
 
 PG_FUNCTION_INFO_V1(passport_check_in_0_2);
 
-/* passport_check_in_0_2 checks a reservation in within its window. */
+/*
+ * passport_check_in_0_2 checks a reservation in within its window: it is
+ * passport.check_in(reservation_number, office_code) and, with the office's
+ * number first, passport.check_in_at(office_id, reservation_number).
+ */
 Datum
 passport_check_in_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *typed = PassportArgText(fcinfo, 0);
-	char	   *office_code = PassportArgText(fcinfo, 1);
+	bool		by_id = get_fn_expr_argtype(fcinfo->flinfo, 0) == INT8OID;
+	char	   *typed = PassportArgText(fcinfo, by_id ? 1 : 0);
+	char	   *office_code = by_id ? NULL : PassportArgText(fcinfo, 1);
+	int64		expect_office = 0;
 	TimestampTz now = PassportNow();
 	TimestampTz opens;
 	TimestampTz closes;
@@ -1433,11 +2035,19 @@ passport_check_in_0_2(PG_FUNCTION_ARGS)
 	char	   *ticket;
 	int64		office_id;
 
+	if (by_id)
+	{
+		if (PG_ARGISNULL(0))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("office_id is required")));
+		expect_office = PG_GETARG_INT64(0);
+	}
 	RequireText(typed, "reservation_number");
 	PassportConnect();
 	if (ReservationNumberOffice(CanonicalReservationNumber(typed), &office_id))
 		RequireOfficeAccess(office_id);
-	if (!LockReservation(typed, false, NULL, false, 0, now, &row))
+	if (!LockReservation(typed, expect_office, false, NULL, false, 0, now, &row))
 		NotFound(row.code);
 	if (office_code != NULL && pg_strcasecmp(office_code, row.office_code) != 0)
 		ereport(ERROR,
@@ -1488,8 +2098,8 @@ passport_check_in_0_2(PG_FUNCTION_ARGS)
 										3, types),
 						values, NULL, false, 0);
 	}
-	EndNik(row.nik, row.code, false, now);
-	ReleaseSender(row.sender);
+	EndReservationGuards(row.office_id, row.code, row.nik, row.token, row.has_token, row.sender,
+						 DT_NOBEGIN, now);
 	IssueTicket(row.office_id, row.lane, "check_in", row.code, NULL, true, row.starts_at,
 				now, false, 0, 0, &ticket);
 
@@ -1503,10 +2113,11 @@ passport_check_in_0_2(PG_FUNCTION_ARGS)
 /*
  * SweepNoShows marks the booked reservations of an office's days that have
  * ended (before today, local) as no-shows: each NIK starts its cooldown and
- * each sender is counted one reservation less.  Returns how many it marked.
- * A check-in racing with it meets it on the reservation row: the status is
- * checked again after the lock wait, so nothing is counted twice.  The
- * caller holds an SPI connection.
+ * each sender is counted one reservation less (on a distributed
+ * installation through passport.guard_release).  Returns how many it
+ * marked.  A check-in racing with it meets it on the reservation row: the
+ * status is checked again after the lock wait, so nothing is counted
+ * twice.  The caller holds an SPI connection.
  */
 int
 SweepNoShows(int64 office_id, DateADT today, TimestampTz now)
@@ -1519,6 +2130,8 @@ SweepNoShows(int64 office_id, DateADT today, TimestampTz now)
 	char	  **niks;
 	char	  **codes;
 	char	  **senders;
+	int64	   *tokens;
+	bool	   *has_token;
 
 	values[0] = Int64GetDatum(office_id);
 	values[1] = DateADTGetDatum(today);
@@ -1526,25 +2139,29 @@ SweepNoShows(int64 office_id, DateADT today, TimestampTz now)
 	n = PassportExecute(PassportPrepare(&plan,
 										"UPDATE passport.reservation r SET status = 'no_show', status_at = $3 "
 										" WHERE r.office_id = $1 AND r.status = 'booked' AND r.local_date < $2 "
-										"RETURNING r.nik, r.code, r.sender",
+										"RETURNING r.nik, r.code, r.sender, r.claim_token",
 										3, types),
 						values, NULL, false, 0);
-	/* columns: NIK, reservation number, sender */
+	/* columns: NIK, reservation number, sender, claim token */
 	if (n > 0)
-		PassportExpectColumns(3);
+		PassportExpectColumns(4);
 	niks = palloc(sizeof(char *) * (n + 1));
 	codes = palloc(sizeof(char *) * (n + 1));
 	senders = palloc(sizeof(char *) * (n + 1));
+	tokens = palloc(sizeof(int64) * (n + 1));
+	has_token = palloc(sizeof(bool) * (n + 1));
 	for (i = 0; i < n; i++)
 	{
+		bool		isnull;
+
 		niks[i] = PassportGetText(i, 1);
 		codes[i] = PassportGetText(i, 2);
 		senders[i] = PassportGetText(i, 3);
+		tokens[i] = DatumGetInt64(PassportGetDatum(i, 4, &isnull));
+		has_token[i] = !isnull;
 	}
 	for (i = 0; i < n; i++)
-	{
-		EndNik(niks[i], codes[i], true, now);
-		ReleaseSender(senders[i]);
-	}
+		EndReservationGuards(office_id, codes[i], niks[i], tokens[i], has_token[i], senders[i],
+							 CooldownEnd(now), now);
 	return n;
 }

@@ -44,11 +44,11 @@ PassportFinish(void)
  * once per backend: a backend keeps its answer, so connections opened
  * before passport.distribute() ran must be opened again.
  */
+static int	distributed = -1;
+
 bool
 PassportDistributed(void)
 {
-	static int	distributed = -1;
-
 	if (distributed < 0)
 	{
 		int			rc;
@@ -68,6 +68,20 @@ PassportDistributed(void)
 		}
 	}
 	return distributed == 1;
+}
+
+PG_FUNCTION_INFO_V1(passport_forget_distribution);
+
+/*
+ * passport_forget_distribution is passport.forget_distribution(): the next
+ * PassportDistributed() of this backend looks again (distribute() calls
+ * it, so that the backend that distributed works on at once).
+ */
+Datum
+passport_forget_distribution(PG_FUNCTION_ARGS)
+{
+	distributed = -1;
+	PG_RETURN_VOID();
 }
 
 /*

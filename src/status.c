@@ -725,7 +725,6 @@ Datum
 passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *office_code = PassportArgText(fcinfo, 0);
 	char	   *lane = PassportArgText(fcinfo, 1);
 	char	   *service = PassportArgText(fcinfo, 2);
 	char	   *nik_in = PassportArgText(fcinfo, 3);
@@ -747,7 +746,6 @@ passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 	char	   *number;
 	Datum		result;
 
-	RequireText(office_code, "office_code");
 	RequireText(lane, "lane");
 	RequireText(service, "service");
 	RequireText(nik_in, "nik");
@@ -764,7 +762,7 @@ passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 	PassportConnect();
 	RequireWalkInLane(lane);
 	CheckPassportChoice(kind, service);
-	LookupOffice(office_code, now, &office);
+	LookupArgOffice(fcinfo, 0, now, &office);
 	office_id = office.office_id;
 	values[0] = CStringGetTextDatum(service);
 	if (PassportExecute(PassportPrepare(&plan,

@@ -10,8 +10,10 @@
  * not completed, passport not collected), each with its history row and
  * message; reminders are queued once each (the visit tomorrow, a billing
  * about to expire, a pickup deadline near).  Expired cooldowns are
- * cleared.  Every statement names its office and none inserts inside a
- * WITH, so an office's sweep is one office's work wherever it runs.  Safe
+ * cleared.  On a distributed installation it also settles what bookings
+ * made in steps left behind (settle_guards).  Every statement names its
+ * office and none inserts inside a WITH, so an office's sweep is one
+ * office's work wherever it runs.  Safe
  * to run concurrently and repeatedly: the moves lock their rows and check
  * them again, the reminders are deduplicated by key.
  *
@@ -215,6 +217,9 @@ passport_sweep_0_2(PG_FUNCTION_ARGS)
 		out[SWEEP_COOLDOWNS_CLEARED] = Int32GetDatum(i == 0 ? cleared : 0);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
 	}
+	/* what bookings made in steps left behind (a distributed installation) */
+	if (PassportDistributed())
+		SettleForSweep(now);
 	PassportFinish();
 	return (Datum) 0;
 }

@@ -166,7 +166,7 @@ BEGIN
     ORDER BY 1, 2, 3, 4, 5
   LOOP
     EXECUTE format('%s %s ON %s %s %s %I', g.verb, g.privilege,
-                   CASE g.object_kind WHEN 'schema' THEN 'SCHEMA' WHEN 'function' THEN 'FUNCTION'
+                   CASE g.object_kind WHEN 'schema' THEN 'SCHEMA' WHEN 'function' THEN 'ROUTINE'
                                       WHEN 'sequence' THEN 'SEQUENCE' ELSE 'TABLE' END,
                    g.object_name, CASE g.verb WHEN 'GRANT' THEN 'TO' ELSE 'FROM' END, g.role_name);
     PERFORM passport.audit(lower(g.verb), format('%s %s on %s %s', g.role_name, g.privilege, g.object_kind, g.object_name),

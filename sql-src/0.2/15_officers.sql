@@ -42,6 +42,9 @@ BEGIN
     PERFORM passport.audit('bind_officer', format('officer %s office %s', role_name, upper(office_code)),
                            NULL, jsonb_build_object('role_name', role_name, 'office', upper(office_code)));
   END IF;
+  IF passport.distributed() THEN
+    PERFORM passport.sync_office_roles();
+  END IF;
 END;
 $$;
 COMMENT ON FUNCTION passport.bind_officer(name, text) IS
@@ -67,6 +70,9 @@ BEGIN
   PERFORM passport.audit('unbind_officer', format('officer %s office %s', role_name, upper(office_code)),
                          jsonb_build_object('role_name', role_name, 'office', upper(office_code),
                                             'bound_at', gone.bound_at, 'bound_by', gone.bound_by), NULL);
+  IF passport.distributed() THEN
+    PERFORM passport.sync_office_roles();
+  END IF;
 END;
 $$;
 COMMENT ON FUNCTION passport.unbind_officer(name, text) IS

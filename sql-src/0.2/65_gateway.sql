@@ -383,7 +383,8 @@ REVOKE ALL ON FUNCTION passport.reply_failed(bigint, text, interval) FROM PUBLIC
 -- Claims, in one place for every adapter: claim_messages (any channel,
 -- rendered text) and claim_whatsapp_messages (replies and WhatsApp
 -- templates) both take their rows from here.
-CREATE FUNCTION passport.claim_outbox(channel text, batch integer, worker text, lease interval)
+CREATE FUNCTION passport.claim_outbox(channel text, batch integer, worker text, lease interval,
+                                      office_id bigint DEFAULT NULL)
   RETURNS SETOF passport.outbox
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
@@ -392,12 +393,57 @@ DECLARE
   t timestamptz := passport.now();
   me name := passport.calling_role();
   max_attempts integer := pg_catalog.current_setting('passport.outbox_max_attempts')::integer;
+  -- a claimed message is due again at the lease's end plus 30 s x
+  -- 2^attempts, added in UTC without a time zone (Citus takes no stable
+  -- function of a column in an UPDATE of a distributed table)
+  due_from timestamp := (t + lease) AT TIME ZONE 'UTC';
+  busy record;
+  claimed integer := 0;
+  n integer;
 BEGIN
   IF batch IS NULL OR batch NOT BETWEEN 1 AND 1000 THEN
     RAISE EXCEPTION 'batch % is out of range', batch USING ERRCODE = '22023', DETAIL = 'Claim 1 to 1000 messages at once.';
   END IF;
   IF lease IS NULL OR lease < interval '1 second' OR lease > interval '1 day' THEN
     RAISE EXCEPTION 'lease % is out of range', lease USING ERRCODE = '22023', DETAIL = 'A lease lasts 1 second to 1 day.';
+  END IF;
+  IF claim_outbox.office_id IS NULL AND passport.distributed() THEN
+    -- a distributed installation takes row locks one office at a time
+    -- (Citus takes none across shards): the offices with due messages
+    -- first, read without locks, then each office's claim
+    FOR busy IN SELECT x.office_id FROM passport.outbox x
+              WHERE x.channel = claim_outbox.channel AND x.status IN ('pending', 'claimed') AND x.available_at <= t
+              GROUP BY x.office_id ORDER BY pg_catalog.min(x.available_at) LIMIT batch
+    LOOP
+      RETURN QUERY SELECT * FROM passport.claim_outbox(claim_outbox.channel, batch - claimed, worker, lease, busy.office_id);
+      GET DIAGNOSTICS n = ROW_COUNT;
+      claimed := claimed + n;
+      EXIT WHEN claimed >= batch;
+    END LOOP;
+    RETURN;
+  END IF;
+  IF claim_outbox.office_id IS NOT NULL THEN
+    -- one office's messages, in statements that name it
+    UPDATE passport.outbox o
+       SET status = 'dead', last_error = coalesce(o.last_error, 'lease expired without acknowledgement'),
+           payload = CASE WHEN o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END
+     WHERE o.office_id = claim_outbox.office_id AND o.channel = claim_outbox.channel
+       AND o.status = 'claimed' AND o.available_at <= t AND o.attempts >= max_attempts;
+    RETURN QUERY
+    WITH c AS MATERIALIZED (
+      SELECT o.office_id, o.message_id FROM passport.outbox o
+       WHERE o.office_id = claim_outbox.office_id
+         AND o.channel = claim_outbox.channel AND o.status IN ('pending', 'claimed') AND o.available_at <= t
+       ORDER BY o.available_at, o.message_id
+       LIMIT batch FOR UPDATE SKIP LOCKED)
+    UPDATE passport.outbox o
+       SET status = 'claimed', attempts = o.attempts + 1, lease_until = t + lease,
+           available_at = (due_from + pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts))) AT TIME ZONE 'UTC',
+           claimed_by = worker, claimed_role = me
+      FROM c
+     WHERE o.office_id = claim_outbox.office_id AND o.office_id = c.office_id AND o.message_id = c.message_id
+    RETURNING o.*;
+    RETURN;
   END IF;
   -- a claim whose lease (and backoff) ran out after the last allowed attempt is dead
   UPDATE passport.outbox o
@@ -413,16 +459,16 @@ BEGIN
      LIMIT batch FOR UPDATE SKIP LOCKED)
   UPDATE passport.outbox o
      SET status = 'claimed', attempts = o.attempts + 1, lease_until = t + lease,
-         available_at = t + lease + make_interval(secs => 30 * power(2, o.attempts)),
+         available_at = (due_from + pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts))) AT TIME ZONE 'UTC',
          claimed_by = worker, claimed_role = me
     FROM c
    WHERE o.office_id = c.office_id AND o.message_id = c.message_id
   RETURNING o.*;
 END;
 $$;
-COMMENT ON FUNCTION passport.claim_outbox(text, integer, text, interval) IS
-  'Claims up to batch due messages of a channel for a lease, for the calling login (FOR UPDATE SKIP LOCKED: two adapters never get the same row); marks dead the claims that ran out after the last allowed attempt. Used by claim_messages and claim_whatsapp_messages; granted to no role.';
-REVOKE ALL ON FUNCTION passport.claim_outbox(text, integer, text, interval) FROM PUBLIC;
+COMMENT ON FUNCTION passport.claim_outbox(text, integer, text, interval, bigint) IS
+  'Claims up to batch due messages of a channel (of one office, or of all) for a lease, for the calling login (FOR UPDATE SKIP LOCKED: two adapters never get the same row); marks dead the claims that ran out after the last allowed attempt. On a distributed installation a claim of all offices claims office by office. Used by claim_messages, claim_messages_at and claim_whatsapp_messages; granted to no role.';
+REVOKE ALL ON FUNCTION passport.claim_outbox(text, integer, text, interval, bigint) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION passport.claim_messages(channel text, batch integer DEFAULT 10,
                                                    worker text DEFAULT NULL, lease interval DEFAULT '2 minutes')
@@ -511,15 +557,27 @@ BEGIN
     RAISE EXCEPTION 'acknowledgement arrays differ in length'
       USING ERRCODE = '22023', DETAIL = 'Pass one office id, message id, attempt and provider id per message.';
   END IF;
-  UPDATE passport.outbox o
-     SET status = 'sent', sent_at = coalesce(o.sent_at, t), lease_until = NULL,
-         provider_message_id = coalesce(left(a.provider_message_id, 200), o.provider_message_id),
-         payload = CASE WHEN o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END
-    FROM unnest(ack_outbox.office_ids, ack_outbox.message_ids, ack_outbox.attempts,
-                ack_outbox.provider_message_ids) AS a(office_id, message_id, attempt, provider_message_id)
-   WHERE o.office_id = a.office_id AND o.message_id = a.message_id
-     AND o.status = 'claimed' AND o.claimed_role = me
-     AND (a.attempt IS NULL OR o.attempts = a.attempt);
+  IF cardinality(ack_outbox.message_ids) = 1 THEN
+    -- one message: a statement that names its office (one shard of a
+    -- distributed installation)
+    UPDATE passport.outbox o
+       SET status = 'sent', sent_at = coalesce(o.sent_at, t), lease_until = NULL,
+           provider_message_id = coalesce(left(ack_outbox.provider_message_ids[1], 200), o.provider_message_id),
+           payload = CASE WHEN o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END
+     WHERE o.office_id = ack_outbox.office_ids[1] AND o.message_id = ack_outbox.message_ids[1]
+       AND o.status = 'claimed' AND o.claimed_role = me
+       AND (ack_outbox.attempts[1] IS NULL OR o.attempts = ack_outbox.attempts[1]);
+  ELSE
+    UPDATE passport.outbox o
+       SET status = 'sent', sent_at = coalesce(o.sent_at, t), lease_until = NULL,
+           provider_message_id = coalesce(left(a.provider_message_id, 200), o.provider_message_id),
+           payload = CASE WHEN o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END
+      FROM unnest(ack_outbox.office_ids, ack_outbox.message_ids, ack_outbox.attempts,
+                  ack_outbox.provider_message_ids) AS a(office_id, message_id, attempt, provider_message_id)
+     WHERE o.office_id = a.office_id AND o.message_id = a.message_id
+       AND o.status = 'claimed' AND o.claimed_role = me
+       AND (a.attempt IS NULL OR o.attempts = a.attempt);
+  END IF;
   GET DIAGNOSTICS n = ROW_COUNT;
   IF n < cardinality(ack_outbox.message_ids) THEN
     -- the others must have been acknowledged under the same claim already
@@ -594,12 +652,17 @@ DECLARE
   max_attempts integer := pg_catalog.current_setting('passport.outbox_max_attempts')::integer;
   wait interval := CASE WHEN retry_after IS NOT NULL
                           THEN least(greatest(retry_after, interval '1 second'), interval '1 day') END;
+  -- due again at now plus the wait, or 30 s x 2^attempts, added in UTC
+  -- without a time zone (Citus takes no stable function of a column in
+  -- an UPDATE of a distributed table)
+  t_utc timestamp := t AT TIME ZONE 'UTC';
   result text;
 BEGIN
   UPDATE passport.outbox o
      SET status = CASE WHEN retry_after IS NULL AND o.attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
          attempts = CASE WHEN retry_after IS NULL THEN o.attempts ELSE o.attempts - 1 END,
-         available_at = t + coalesce(wait, make_interval(secs => 30 * power(2, o.attempts))),
+         available_at = (t_utc + coalesce(wait, pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts))))
+                        AT TIME ZONE 'UTC',
          lease_until = NULL, last_error = left(error, 500),
          payload = CASE WHEN o.template = 'reply' AND retry_after IS NULL AND o.attempts >= max_attempts
                         THEN '{}'::jsonb ELSE o.payload END

@@ -80,13 +80,19 @@ AS $$
 DECLARE
   lim record;
   used integer;
+  sender_since timestamptz;
+  number_since timestamptz;
 BEGIN
   SELECT * INTO lim FROM passport.lookup_limits();
+  -- the windows' starts computed first: Citus takes only immutable
+  -- expressions in the DO UPDATE SET of a distributed table
+  sender_since := now - lim.sender_window;
+  number_since := now - lim.number_window;
   IF sender IS NOT NULL THEN
     INSERT INTO passport.lookup_guard AS g (sender, window_start, lookups) VALUES (sender, now, 1)
     ON CONFLICT ON CONSTRAINT lookup_guard_pkey DO UPDATE
-       SET window_start = CASE WHEN g.window_start <= now - lim.sender_window THEN now ELSE g.window_start END,
-           lookups = CASE WHEN g.window_start <= now - lim.sender_window THEN 1 ELSE g.lookups + 1 END
+       SET window_start = CASE WHEN g.window_start <= sender_since THEN now ELSE g.window_start END,
+           lookups = CASE WHEN g.window_start <= sender_since THEN 1 ELSE g.lookups + 1 END
     RETURNING g.lookups INTO used;
     IF used > lim.per_sender THEN
       RAISE EXCEPTION 'too many lookups from this sender'
@@ -100,8 +106,8 @@ BEGIN
     INSERT INTO passport.lookup_number_guard AS g (office_id, reference, window_start, failures)
     VALUES (office_id, reference, now, 1)
     ON CONFLICT ON CONSTRAINT lookup_number_guard_pkey DO UPDATE
-       SET window_start = CASE WHEN g.window_start <= now - lim.number_window THEN now ELSE g.window_start END,
-           failures = CASE WHEN g.window_start <= now - lim.number_window THEN 1 ELSE g.failures + 1 END
+       SET window_start = CASE WHEN g.window_start <= number_since THEN now ELSE g.window_start END,
+           failures = CASE WHEN g.window_start <= number_since THEN 1 ELSE g.failures + 1 END
     RETURNING g.failures INTO used;
     IF used > lim.per_number THEN
       RAISE EXCEPTION 'too many lookups of this number'

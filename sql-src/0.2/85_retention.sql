@@ -48,9 +48,11 @@ BEGIN
 
   -- finished reservations: no NIK, name, phone, sender or key chosen by a
   -- client; the birth year stays for age statistics
+  -- (the year's first day by make_date, which is immutable: Citus takes
+  -- no stable function of a column in an UPDATE of a distributed table)
   UPDATE passport.reservation r
      SET nik = '0000000000000000', full_name = '-', phone = NULL, sender = NULL, idempotency_key = NULL,
-         birth_date = date_trunc('year', r.birth_date)::date
+         birth_date = pg_catalog.make_date(pg_catalog.date_part('year', r.birth_date)::integer, 1, 1)
    WHERE r.status <> 'booked' AND r.status_at < t - retention
      AND (r.nik <> '0000000000000000' OR r.idempotency_key IS NOT NULL);
   GET DIAGNOSTICS n = ROW_COUNT;
@@ -59,7 +61,7 @@ BEGIN
   -- finished applications, the same
   UPDATE passport.application a
      SET nik = '0000000000000000', full_name = '-', phone = NULL, sender = NULL,
-         birth_date = date_trunc('year', a.birth_date)::date
+         birth_date = pg_catalog.make_date(pg_catalog.date_part('year', a.birth_date)::integer, 1, 1)
     FROM passport.application_status s
    WHERE s.status = a.status AND s.terminal AND a.status_at < t - retention
      AND a.nik <> '0000000000000000';
