@@ -179,6 +179,7 @@ SELECT bench.copy_table('passport.slot', 'bench.ew_slot');
 SELECT bench.copy_table('passport.reservation', 'bench.ew_reservation');
 SELECT bench.copy_table('passport.nik_guard', 'bench.ew_nik_guard');
 SELECT bench.copy_table('passport.sender_guard', 'bench.ew_sender_guard');
+SELECT bench.copy_table('passport.sender_hold', 'bench.ew_sender_hold');
 SELECT bench.copy_table('passport.outbox', 'bench.ew_outbox');
 SELECT bench.copy_table('passport.office_counter', 'bench.ew_office_counter');
 -- 16 reservation stripes for each of 1000 stand-in offices, so that no two
@@ -211,6 +212,7 @@ SELECT bench.copy_table('passport.slot', 'bench.pl_slot');
 SELECT bench.copy_table('passport.reservation', 'bench.pl_reservation');
 SELECT bench.copy_table('passport.nik_guard', 'bench.pl_nik_guard');
 SELECT bench.copy_table('passport.sender_guard', 'bench.pl_sender_guard');
+SELECT bench.copy_table('passport.sender_hold', 'bench.pl_sender_hold');
 SELECT bench.copy_table('passport.outbox', 'bench.pl_outbox');
 INSERT INTO bench.pl_slot (office_id, slot_id, shard, lane, local_date, starts_at, ends_at, opens_at,
                            capacity, booked, is_full)
@@ -230,6 +232,7 @@ DECLARE
   v_found record;
   v_code text;
   v_slot record;
+  v_token bigint;
 BEGIN
   -- input: a structurally valid NIK that encodes the birth date, a phone number
   v_nik := passport.nik_parts(p_nik);
@@ -269,9 +272,13 @@ BEGIN
 
   -- the number, the NIK's one active reservation, the sender's count
   v_code := passport.issue_reservation_number(v_office.office_id);
-  INSERT INTO bench.pl_nik_guard AS g (nik, office_id, code) VALUES (p_nik, v_office.office_id, v_code)
-  ON CONFLICT (nik) DO UPDATE SET office_id = excluded.office_id, code = excluded.code, cooldown_until = NULL
-   WHERE g.code IS NULL AND (g.cooldown_until IS NULL OR g.cooldown_until <= v_now);
+  v_token := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint * 1024 + (random() * 1023)::int;
+  INSERT INTO bench.pl_nik_guard AS g (nik, office_id, code, token, claimed_at)
+  VALUES (p_nik, v_office.office_id, v_code, v_token, clock_timestamp())
+  ON CONFLICT (nik) DO UPDATE SET office_id = excluded.office_id, code = excluded.code,
+                                  token = excluded.token, claimed_at = excluded.claimed_at,
+                                  cooldown_until = NULL
+   WHERE g.token IS NULL AND (g.cooldown_until IS NULL OR g.cooldown_until <= v_now);
   IF NOT FOUND THEN
     -- perhaps the same request, committed while this one waited on the NIK
     SELECT r.code INTO v_code FROM bench.pl_reservation r
@@ -290,6 +297,8 @@ BEGIN
     IF NOT FOUND THEN
       RAISE EXCEPTION 'this sender already holds the most active reservations' USING ERRCODE = 'PP004';
     END IF;
+    INSERT INTO bench.pl_sender_hold (sender, token, office_id, held_at)
+    VALUES (v_sender, v_token, v_office.office_id, v_now);
   END IF;
 
   -- the place: the earliest free counter row nobody holds; when every
@@ -318,10 +327,10 @@ BEGIN
 
   INSERT INTO bench.pl_reservation (office_id, code, slot_id, shard, lane, service, local_date,
     starts_at, ends_at, status, nik, full_name, birth_date, phone, channel, sender,
-    idempotency_key, created_at, status_at)
+    idempotency_key, created_at, status_at, claim_token)
   VALUES (v_office.office_id, v_code, v_slot.slot_id, v_slot.shard, p_lane, p_service,
           v_slot.local_date, v_slot.starts_at, v_slot.ends_at, 'booked', p_nik, p_name, p_birth,
-          NULL, p_channel, v_sender, p_key, v_now, v_now);
+          NULL, p_channel, v_sender, p_key, v_now, v_now, v_token);
   IF v_sender IS NOT NULL THEN
     INSERT INTO bench.pl_outbox (office_id, channel, recipient, template, payload, available_at, created_at)
     VALUES (v_office.office_id, p_channel, v_sender, 'reservation_confirmed',
