@@ -14,25 +14,37 @@ COMMENT ON FUNCTION passport.enqueue_message(bigint, text, text, text, text, jso
 REVOKE ALL ON FUNCTION passport.enqueue_message(bigint, text, text, text, text, jsonb, text, timestamptz) FROM PUBLIC;
 
 -- messages state the rules as their settings say (passport.policy_values)
-CREATE OR REPLACE FUNCTION passport.render_message(template text, language text, payload jsonb)
+CREATE FUNCTION passport.render_text(template text, language text, fill jsonb)
   RETURNS text
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
   body text;
 BEGIN
   SELECT t.body INTO body FROM passport.message_template t
-   WHERE t.template = render_message.template
-     AND t.language = CASE WHEN render_message.language = 'en' THEN 'en' ELSE 'id' END;
+   WHERE t.template = render_text.template
+     AND t.language = CASE WHEN render_text.language = 'en' THEN 'en' ELSE 'id' END;
   IF body IS NULL THEN
     SELECT t.body INTO body FROM passport.message_template t
-     WHERE t.template = render_message.template AND t.language = 'id';
+     WHERE t.template = render_text.template AND t.language = 'id';
   END IF;
   IF body IS NULL THEN
     RAISE EXCEPTION 'no message template "%"', template USING ERRCODE = '22023';
   END IF;
-  RETURN passport.fill_text(body, passport.policy_values() || coalesce(payload, '{}'));
+  RETURN passport.fill_text(body, fill);
+END;
+$$;
+COMMENT ON FUNCTION passport.render_text(text, text, jsonb) IS
+  'The text of a message template in the language (Indonesian when missing) filled from fill. For the extension''s own functions, which compute the rule values once for many messages (tables and functions schema-qualified: it runs with the search path of its caller, a SECURITY DEFINER function); granted to no role.';
+REVOKE ALL ON FUNCTION passport.render_text(text, text, jsonb) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION passport.render_message(template text, language text, payload jsonb)
+  RETURNS text
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN passport.render_text(template, language, passport.policy_values() || coalesce(payload, '{}'));
 END;
 $$;
 COMMENT ON FUNCTION passport.render_message(text, text, jsonb) IS

@@ -477,11 +477,13 @@ CREATE OR REPLACE FUNCTION passport.claim_messages(channel text, batch integer D
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  policy jsonb := passport.policy_values();   -- once for the batch
 BEGIN
   RETURN QUERY
   SELECT o.office_id, o.message_id, o.recipient, o.language,
          CASE WHEN o.template = 'reply' THEN o.payload ->> 'reply'
-              ELSE passport.render_message(o.template, o.language, o.payload) END,
+              ELSE passport.render_text(o.template, o.language, policy || coalesce(o.payload, '{}')) END,
          o.attempts
     FROM passport.claim_outbox(claim_messages.channel, claim_messages.batch,
                                claim_messages.worker, claim_messages.lease) o;
