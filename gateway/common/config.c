@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,4 +439,59 @@ ConfigReload(const ConfigOption *options, const char *path, const char *env_pref
 	ConfigSetCurrent(fresh);
 	LogInfo("configuration reloaded");
 	return true;
+}
+
+/*
+ * DaemonCommandLine reads the command line every daemon takes: -c/--config
+ * FILE (else the environment variable <env_prefix>CONFIG), --check, -V and
+ * -h.  Returns -1 when the daemon goes on (with *config_path and
+ * *check_only set), else the status to exit with.
+ */
+int
+DaemonCommandLine(int argc, char **argv, const char *progname, const char *env_prefix,
+				  void (*usage) (FILE *out), const char **config_path, bool *check_only)
+{
+	static const struct option long_options[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'k'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	char		env_name[128];
+	int			c;
+
+	*check_only = false;
+	while ((c = getopt_long(argc, argv, "c:Vh", long_options, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'c':
+				*config_path = optarg;
+				break;
+			case 'k':
+				*check_only = true;
+				break;
+			case 'V':
+				printf("%s 0.2\n", progname);
+				return 0;
+			case 'h':
+				usage(stdout);
+				return 0;
+			default:
+				usage(stderr);
+				return 2;
+		}
+	}
+	if (optind < argc)
+	{
+		usage(stderr);
+		return 2;
+	}
+	if (*config_path == NULL)
+	{
+		snprintf(env_name, sizeof(env_name), "%sCONFIG", env_prefix);
+		*config_path = getenv(env_name);
+	}
+	return -1;
 }

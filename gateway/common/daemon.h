@@ -47,6 +47,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <libpq-fe.h>
 
@@ -156,6 +157,14 @@ typedef struct ConfigOption
 } ConfigOption;
 
 typedef struct Config Config;
+
+/*
+ * DaemonCommandLine reads -c/--config FILE (else <env_prefix>CONFIG),
+ * --check, -V and -h; returns -1 to go on, else the exit status.
+ */
+extern int	DaemonCommandLine(int argc, char **argv, const char *progname,
+							  const char *env_prefix, void (*usage) (FILE *out),
+							  const char **config_path, bool *check_only);
 
 /*
  * ConfigLoad reads defaults, the file (path may be NULL) and the

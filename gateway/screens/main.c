@@ -31,7 +31,6 @@
  *-------------------------------------------------------------------------
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -693,14 +692,7 @@ StaticAsset(const char *type, const char *body)
 int
 main(int argc, char **argv)
 {
-	static const struct option long_options[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, 'k'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	bool		check_only = false;
+	bool		check_only;
 	char		err[512];
 	Config	   *config;
 	HttpServerOptions http;
@@ -714,34 +706,9 @@ main(int argc, char **argv)
 
 	DaemonSignalsBlock();
 	LogInit(PROGNAME);
-	while ((c = getopt_long(argc, argv, "c:Vh", long_options, NULL)) != -1)
-	{
-		switch (c)
-		{
-			case 'c':
-				config_path = optarg;
-				break;
-			case 'k':
-				check_only = true;
-				break;
-			case 'V':
-				printf("%s 0.2\n", PROGNAME);
-				return 0;
-			case 'h':
-				Usage(stdout);
-				return 0;
-			default:
-				Usage(stderr);
-				return 2;
-		}
-	}
-	if (optind < argc)
-	{
-		Usage(stderr);
-		return 2;
-	}
-	if (config_path == NULL)
-		config_path = getenv(ENV_PREFIX "CONFIG");
+	c = DaemonCommandLine(argc, argv, PROGNAME, ENV_PREFIX, Usage, &config_path, &check_only);
+	if (c >= 0)
+		return c;
 	config = ConfigLoad(options, config_path, ENV_PREFIX, err, sizeof(err));
 	if (config == NULL)
 	{
