@@ -30,6 +30,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -204,6 +205,7 @@ static uint64 number_block_clock = 0;
 static bool number_block_callbacks = false;
 static Oid	number_blocks_relid = InvalidOid;	/* passport.office_counter */
 static Oid	number_blocks_filenode = InvalidOid;	/* and its storage */
+static bool number_blocks_checked = false;	/* the two above are current */
 
 /* NumberBlocksAtXactEnd keeps committed blocks and forgets aborted ones. */
 static void
@@ -223,6 +225,18 @@ NumberBlocksAtXactEnd(XactEvent event, void *arg)
 				 event == XACT_EVENT_PREPARE)
 			b->office_id = 0;
 	}
+}
+
+/*
+ * NumberBlocksAtRelcache asks for the counter table to be checked again
+ * when its relation cache entry (or every entry) is invalidated: dropping,
+ * recreating or truncating the table does that.
+ */
+static void
+NumberBlocksAtRelcache(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == number_blocks_relid)
+		number_blocks_checked = false;
 }
 
 /*
@@ -332,20 +346,28 @@ NextReservationSeq(int64 office_id)
 	{
 		RegisterXactCallback(NumberBlocksAtXactEnd, NULL);
 		RegisterSubXactCallback(NumberBlocksAtSubXactEnd, NULL);
+		CacheRegisterRelcacheCallback(NumberBlocksAtRelcache, (Datum) 0);
 		number_block_callbacks = true;
 	}
-	/* blocks of a counter table dropped, recreated or truncated are void */
-	relid = PassportRelid("office_counter");
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	filenode = ((Form_pg_class) GETSTRUCT(tuple))->relfilenode;
-	ReleaseSysCache(tuple);
-	if (relid != number_blocks_relid || filenode != number_blocks_filenode)
+	/*
+	 * Blocks of a counter table dropped, recreated or truncated are void:
+	 * checked again after an invalidation of the table's cache entry.
+	 */
+	if (!number_blocks_checked)
 	{
-		memset(number_blocks, 0, sizeof(number_blocks));
-		number_blocks_relid = relid;
-		number_blocks_filenode = filenode;
+		relid = PassportRelid("office_counter");
+		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+		if (!HeapTupleIsValid(tuple))
+			elog(ERROR, "cache lookup failed for relation %u", relid);
+		filenode = ((Form_pg_class) GETSTRUCT(tuple))->relfilenode;
+		ReleaseSysCache(tuple);
+		if (relid != number_blocks_relid || filenode != number_blocks_filenode)
+		{
+			memset(number_blocks, 0, sizeof(number_blocks));
+			number_blocks_relid = relid;
+			number_blocks_filenode = filenode;
+		}
+		number_blocks_checked = true;
 	}
 	for (i = 0; i < NUMBER_BLOCK_SLOTS; i++)
 		if (number_blocks[i].office_id == office_id)
