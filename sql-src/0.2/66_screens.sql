@@ -193,13 +193,14 @@ COMMENT ON FUNCTION passport.dashboard_heatmap(text, integer) IS
   'How full the coming days of an office are: per local date (from today, days of them, 1 to 62) and local slot start time, the released places of every lane and how many are taken (bookings and walk-ins). For reporters, administrators and the officers bound to it.';
 REVOKE ALL ON FUNCTION passport.dashboard_heatmap(text, integer) FROM PUBLIC;
 
-CREATE FUNCTION passport.dashboard_no_shows(office_code text, weeks integer DEFAULT 12)
-  RETURNS TABLE (week date, visits_due bigint, no_shows bigint, no_show_percent numeric, cancelled bigint)
-  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
+-- The weeks a dashboard shows: their Mondays in the office's local time,
+-- the last `weeks` of them up to this week.
+CREATE FUNCTION passport.dashboard_weeks(office_id bigint, weeks integer)
+  RETURNS SETOF date
+  LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  oid_ bigint := passport.dashboard_office_id(office_code);
   tz text;
   this_week date;
 BEGIN
@@ -207,8 +208,24 @@ BEGIN
     RAISE EXCEPTION 'weeks must be between 1 and 104'
       USING ERRCODE = '22023', DETAIL = pg_catalog.format('The dashboard was asked for %s weeks.', weeks);
   END IF;
-  SELECT o.time_zone INTO tz FROM passport.office o WHERE o.office_id = oid_;
+  SELECT o.time_zone INTO tz FROM passport.office o WHERE o.office_id = dashboard_weeks.office_id;
   this_week := pg_catalog.date_trunc('week', passport.now() AT TIME ZONE tz)::date;
+  RETURN QUERY
+    SELECT g::date FROM pg_catalog.generate_series(this_week - 7 * (weeks - 1), this_week, '7 days'::interval) AS g;
+END;
+$$;
+COMMENT ON FUNCTION passport.dashboard_weeks(bigint, integer) IS
+  'The Mondays (local time of the office) of the last weeks (1 to 104, this week included) that the weekly dashboard figures cover; 22023 for another count. Granted to no role; the dashboard functions call it.';
+REVOKE ALL ON FUNCTION passport.dashboard_weeks(bigint, integer) FROM PUBLIC;
+
+CREATE FUNCTION passport.dashboard_no_shows(office_code text, weeks integer DEFAULT 12)
+  RETURNS TABLE (week date, visits_due bigint, no_shows bigint, no_show_percent numeric, cancelled bigint)
+  LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  oid_ bigint := passport.dashboard_office_id(office_code);
+BEGIN
   RETURN QUERY
     SELECT w.week::date,
            pg_catalog.count(r.code) FILTER (WHERE r.status IN ('checked_in', 'no_show')),
@@ -216,7 +233,7 @@ BEGIN
            pg_catalog.round(100.0 * pg_catalog.count(r.code) FILTER (WHERE r.status = 'no_show')
                             / NULLIF(pg_catalog.count(r.code) FILTER (WHERE r.status IN ('checked_in', 'no_show')), 0), 1),
            pg_catalog.count(r.code) FILTER (WHERE r.status = 'cancelled')
-      FROM pg_catalog.generate_series(this_week - 7 * (weeks - 1), this_week, '7 days'::interval) AS w(week)
+      FROM passport.dashboard_weeks(oid_, weeks) AS w(week)
       LEFT JOIN passport.reservation r
         ON r.office_id = oid_ AND r.local_date >= w.week::date AND r.local_date < w.week::date + 7
      GROUP BY w.week
@@ -235,15 +252,8 @@ CREATE FUNCTION passport.dashboard_processing(office_code text, weeks integer DE
 AS $$
 DECLARE
   oid_ bigint := passport.dashboard_office_id(office_code);
-  tz text;
-  this_week date;
+  tz text := (SELECT o.time_zone FROM passport.office o WHERE o.office_id = oid_);
 BEGIN
-  IF weeks < 1 OR weeks > 104 THEN
-    RAISE EXCEPTION 'weeks must be between 1 and 104'
-      USING ERRCODE = '22023', DETAIL = pg_catalog.format('The dashboard was asked for %s weeks.', weeks);
-  END IF;
-  SELECT o.time_zone INTO tz FROM passport.office o WHERE o.office_id = oid_;
-  this_week := pg_catalog.date_trunc('week', passport.now() AT TIME ZONE tz)::date;
   RETURN QUERY
     WITH done AS (
       SELECT (e.at AT TIME ZONE tz)::date AS ready_on, (a.opened_at AT TIME ZONE tz)::date AS opened_on,
@@ -260,7 +270,7 @@ BEGIN
            pg_catalog.round(pg_catalog.avg(d.promised_ready_on - d.opened_on), 1),
            pg_catalog.count(d.ready_on) FILTER (WHERE d.promised_ready_on IS NULL OR d.ready_on <= d.promised_ready_on),
            pg_catalog.count(d.ready_on) FILTER (WHERE d.ready_on > d.promised_ready_on)
-      FROM pg_catalog.generate_series(this_week - 7 * (weeks - 1), this_week, '7 days'::interval) AS w(week)
+      FROM passport.dashboard_weeks(oid_, weeks) AS w(week)
       LEFT JOIN done d ON d.ready_on >= w.week::date AND d.ready_on < w.week::date + 7
      GROUP BY w.week
      ORDER BY w.week;
