@@ -3,7 +3,7 @@
 -- reporters, administrators and officers bound to the office), their
 -- SQLSTATEs, and no personal data in a board.
 BEGIN;
-SELECT plan(24);
+SELECT plan(28);
 SET LOCAL passport.now_override = '2026-12-07 08:00+07';
 SET LOCAL passport.max_active_per_sender = 0;
 SELECT passport.setup_roles();
@@ -33,6 +33,11 @@ SELECT is((SELECT waiting FROM passport.dashboard_queue('SCRA') WHERE lane = 're
           'the dashboard counts the queue');
 SELECT throws_ok($$SELECT passport.display_board('NOPE')$$, 'PP011', NULL, 'an unknown office raises PP011');
 SELECT throws_ok($$SELECT * FROM passport.dashboard_heatmap('SCRA', 0)$$, '22023', NULL, 'days out of range raise 22023');
+SELECT throws_ok($$SELECT * FROM passport.dashboard_no_shows('SCRA', 0)$$, '22023', NULL, 'weeks out of range raise 22023');
+SELECT throws_ok($$SELECT * FROM passport.dashboard_processing('SCRA', 105)$$, '22023', NULL, 'at both ends');
+SELECT is((SELECT count(*) FROM passport.dashboard_no_shows('SCRA', 104)), 104::bigint, 'the longest window has 104 weeks');
+SELECT is((SELECT pg_catalog.max(week) - pg_catalog.min(week) FROM passport.dashboard_processing('SCRA', 3)), 14,
+          'three weeks are three Mondays, a week apart');
 
 SET LOCAL ROLE tap_scr_officer;
 SELECT lives_ok($$SELECT * FROM passport.dashboard_queue('SCRA')$$, 'the officer sees the office it is bound to');
