@@ -126,6 +126,20 @@ SELECT passport.fail_message(office_id, message_id, 'number not on WhatsApp') FR
 SELECT status, attempts, last_error FROM passport.outbox WHERE message_id = (SELECT min(message_id) FROM c2);
 RESET passport.outbox_max_attempts;
 SELECT pg_temp.try($$SELECT * FROM passport.claim_messages('whatsapp', 0)$$);
+-- a claim that ran out after the last allowed attempt: the claim that
+-- reaches it marks it dead and takes the next due message in its place
+SET passport.outbox_max_attempts = 1;
+SET passport.now_override = '2026-12-09 09:00+07';
+SELECT passport.enqueue_message(passport.office_id('JKS'), 'lease-test', '+6281500000' || i, 'visit_reminder',
+                                at => at::timestamptz)
+  FROM (VALUES (1, '2026-12-09 08:59+07'), (2, '2026-12-09 09:01:45+07'), (3, '2026-12-09 09:01:50+07')) v(i, at);
+SELECT recipient, attempt FROM passport.claim_messages('lease-test', 1, 'bot-1', '1 minute');
+-- 09:02: the first is due again (lease to 09:01, backoff 30 s) before the others
+SET passport.now_override = '2026-12-09 09:02+07';
+SELECT recipient, attempt FROM passport.claim_messages('lease-test', 2, 'bot-2', '1 minute') ORDER BY recipient;
+SELECT recipient, status, attempts, last_error FROM passport.outbox WHERE channel = 'lease-test' ORDER BY recipient;
+RESET passport.outbox_max_attempts;
+DELETE FROM passport.outbox WHERE channel = 'lease-test';
 
 -- the sweep queues reminders for tomorrow's visits, once
 SET passport.now_override = '2026-12-09 18:00+07';

@@ -15,6 +15,11 @@ ALTER TABLE passport.outbox ADD COLUMN claimed_role name;
 ALTER TABLE passport.outbox ADD COLUMN provider_message_id text;
 CREATE INDEX outbox_provider_message ON passport.outbox (provider_message_id)
   WHERE provider_message_id IS NOT NULL;
+-- A claim that ran out after the last allowed attempt is marked dead by
+-- the claim that reaches it in the due order (claim_outbox), so claims need
+-- no index of their own: a claim writes two index entries (primary key,
+-- outbox_due), not three.
+DROP INDEX passport.outbox_claimed;
 COMMENT ON COLUMN passport.outbox.claimed_role IS
   'The login that holds (or last held) the claim; only it may acknowledge or fail the message.';
 COMMENT ON COLUMN passport.outbox.provider_message_id IS
@@ -398,7 +403,9 @@ DECLARE
   -- function of a column in an UPDATE of a distributed table)
   due_from timestamp := (t + lease) AT TIME ZONE 'UTC';
   busy record;
+  m passport.outbox;
   claimed integer := 0;
+  died integer;
   n integer;
 BEGIN
   IF batch IS NULL OR batch NOT BETWEEN 1 AND 1000 THEN
@@ -422,52 +429,74 @@ BEGIN
     END LOOP;
     RETURN;
   END IF;
-  IF claim_outbox.office_id IS NOT NULL THEN
-    -- one office's messages, in statements that name it
-    UPDATE passport.outbox o
-       SET status = 'dead', last_error = coalesce(o.last_error, 'lease expired without acknowledgement'),
-           payload = CASE WHEN o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END
-     WHERE o.office_id = claim_outbox.office_id AND o.channel = claim_outbox.channel
-       AND o.status = 'claimed' AND o.available_at <= t AND o.attempts >= max_attempts;
-    RETURN QUERY
-    WITH c AS MATERIALIZED (
-      SELECT o.office_id, o.message_id FROM passport.outbox o
-       WHERE o.office_id = claim_outbox.office_id
-         AND o.channel = claim_outbox.channel AND o.status IN ('pending', 'claimed') AND o.available_at <= t
-       ORDER BY o.available_at, o.message_id
-       LIMIT batch FOR UPDATE SKIP LOCKED)
-    UPDATE passport.outbox o
-       SET status = 'claimed', attempts = o.attempts + 1, lease_until = t + lease,
-           available_at = (due_from + pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts))) AT TIME ZONE 'UTC',
-           claimed_by = worker, claimed_role = me
-      FROM c
-     WHERE o.office_id = claim_outbox.office_id AND o.office_id = c.office_id AND o.message_id = c.message_id
-    RETURNING o.*;
-    RETURN;
-  END IF;
-  -- a claim whose lease (and backoff) ran out after the last allowed attempt is dead
-  UPDATE passport.outbox o
-     SET status = 'dead', last_error = coalesce(o.last_error, 'lease expired without acknowledgement'),
-         payload = CASE WHEN o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END
-   WHERE o.channel = claim_outbox.channel AND o.status = 'claimed' AND o.available_at <= t
-     AND o.attempts >= max_attempts;
-  RETURN QUERY
-  WITH c AS MATERIALIZED (
-    SELECT o.office_id, o.message_id FROM passport.outbox o
-     WHERE o.channel = claim_outbox.channel AND o.status IN ('pending', 'claimed') AND o.available_at <= t
-     ORDER BY o.available_at, o.message_id
-     LIMIT batch FOR UPDATE SKIP LOCKED)
-  UPDATE passport.outbox o
-     SET status = 'claimed', attempts = o.attempts + 1, lease_until = t + lease,
-         available_at = (due_from + pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts))) AT TIME ZONE 'UTC',
-         claimed_by = worker, claimed_role = me
-    FROM c
-   WHERE o.office_id = c.office_id AND o.message_id = c.message_id
-  RETURNING o.*;
+  -- The due messages in their order, each taken once (SKIP LOCKED): a
+  -- message whose claim ran out after the last allowed attempt becomes
+  -- dead in the same statement instead of claimed (so no index of claims
+  -- is needed to find them), and the claim goes on for the places those
+  -- took.  One office's messages in statements that name it (one shard of
+  -- a distributed installation), or every office's.
+  LOOP
+    died := 0;
+    IF claim_outbox.office_id IS NOT NULL THEN
+      FOR m IN
+      WITH c AS MATERIALIZED (
+        SELECT o.office_id, o.message_id, o.status = 'claimed' AND o.attempts >= max_attempts AS expired
+          FROM passport.outbox o
+         WHERE o.office_id = claim_outbox.office_id
+           AND o.channel = claim_outbox.channel AND o.status IN ('pending', 'claimed') AND o.available_at <= t
+         ORDER BY o.available_at, o.message_id
+         LIMIT batch - claimed FOR UPDATE SKIP LOCKED)
+      UPDATE passport.outbox o
+         SET status = CASE WHEN c.expired THEN 'dead' ELSE 'claimed' END,
+             last_error = CASE WHEN c.expired THEN coalesce(o.last_error, 'lease expired without acknowledgement')
+                               ELSE o.last_error END,
+             payload = CASE WHEN c.expired AND o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END,
+             attempts = CASE WHEN c.expired THEN o.attempts ELSE o.attempts + 1 END,
+             lease_until = CASE WHEN c.expired THEN o.lease_until ELSE t + lease END,
+             available_at = CASE WHEN c.expired THEN o.available_at
+                                 ELSE (due_from + pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts)))
+                                      AT TIME ZONE 'UTC' END,
+             claimed_by = CASE WHEN c.expired THEN o.claimed_by ELSE worker END,
+             claimed_role = CASE WHEN c.expired THEN o.claimed_role ELSE me END
+        FROM c
+       WHERE o.office_id = claim_outbox.office_id AND o.office_id = c.office_id AND o.message_id = c.message_id
+      RETURNING o.*
+      LOOP
+        IF m.status = 'dead' THEN died := died + 1; ELSE claimed := claimed + 1; RETURN NEXT m; END IF;
+      END LOOP;
+    ELSE
+      FOR m IN
+      WITH c AS MATERIALIZED (
+        SELECT o.office_id, o.message_id, o.status = 'claimed' AND o.attempts >= max_attempts AS expired
+          FROM passport.outbox o
+         WHERE o.channel = claim_outbox.channel AND o.status IN ('pending', 'claimed') AND o.available_at <= t
+         ORDER BY o.available_at, o.message_id
+         LIMIT batch - claimed FOR UPDATE SKIP LOCKED)
+      UPDATE passport.outbox o
+         SET status = CASE WHEN c.expired THEN 'dead' ELSE 'claimed' END,
+             last_error = CASE WHEN c.expired THEN coalesce(o.last_error, 'lease expired without acknowledgement')
+                               ELSE o.last_error END,
+             payload = CASE WHEN c.expired AND o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END,
+             attempts = CASE WHEN c.expired THEN o.attempts ELSE o.attempts + 1 END,
+             lease_until = CASE WHEN c.expired THEN o.lease_until ELSE t + lease END,
+             available_at = CASE WHEN c.expired THEN o.available_at
+                                 ELSE (due_from + pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts)))
+                                      AT TIME ZONE 'UTC' END,
+             claimed_by = CASE WHEN c.expired THEN o.claimed_by ELSE worker END,
+             claimed_role = CASE WHEN c.expired THEN o.claimed_role ELSE me END
+        FROM c
+       WHERE o.office_id = c.office_id AND o.message_id = c.message_id
+      RETURNING o.*
+      LOOP
+        IF m.status = 'dead' THEN died := died + 1; ELSE claimed := claimed + 1; RETURN NEXT m; END IF;
+      END LOOP;
+    END IF;
+    EXIT WHEN died = 0 OR claimed >= batch;
+  END LOOP;
 END;
 $$;
 COMMENT ON FUNCTION passport.claim_outbox(text, integer, text, interval, bigint) IS
-  'Claims up to batch due messages of a channel (of one office, or of all) for a lease, for the calling login (FOR UPDATE SKIP LOCKED: two adapters never get the same row); marks dead the claims that ran out after the last allowed attempt. On a distributed installation a claim of all offices claims office by office. Used by claim_messages, claim_messages_at and claim_whatsapp_messages; granted to no role.';
+  'Claims up to batch due messages of a channel (of one office, or of all) for a lease, for the calling login (FOR UPDATE SKIP LOCKED: two adapters never get the same row); a due message whose claim ran out after the last allowed attempt is marked dead instead, and another is taken in its place. On a distributed installation a claim of all offices claims office by office. Used by claim_messages, claim_messages_at and claim_whatsapp_messages; granted to no role.';
 REVOKE ALL ON FUNCTION passport.claim_outbox(text, integer, text, interval, bigint) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION passport.claim_messages(channel text, batch integer DEFAULT 10,
