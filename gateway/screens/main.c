@@ -21,9 +21,11 @@
  * number; the listener marks that office's board stale, a refresher thread
  * reads display_board again and, when it changed, wakes the event streams
  * of that office, which send it.  After every (re)connection of the
- * listener every known board is read again, and every board is read at
- * least every refresh_ms (the clock, a new day).  Browsers reconnect by
- * themselves and get the current board first.
+ * listener every known board is read again, a board with an open page at
+ * least every poll_ms (so that displays stay live when the queue functions
+ * do not notify: passport.queue_notify off), and every board at least every
+ * refresh_ms (the clock, a new day).  Browsers reconnect by themselves and
+ * get the current board first.
  *
  * Signals: SIGTERM/SIGINT end the event streams, finish the requests in
  * flight and exit; SIGHUP reloads the configuration.
@@ -64,6 +66,8 @@ static const ConfigOption options[] = {
 	"how long a request waits for a free connection before 503"},
 	{"heartbeat_seconds", CONFIG_INT, "15", false, true, 1, 300,
 	"a comment line on idle event streams this often"},
+	{"poll_ms", CONFIG_INT, "1000", false, true, 100, 3600000,
+	"a display board with an open page is read again at least this often"},
 	{"refresh_ms", CONFIG_INT, "30000", false, true, 1000, 3600000,
 	"every display board is read again at least this often"},
 	{"dashboard_days", CONFIG_INT, "21", false, true, 1, 62,
@@ -94,6 +98,7 @@ typedef struct Office
 	uint64_t	version;		/* raised when board changes */
 	uint64_t	stale;			/* raised by notifications */
 	uint64_t	read;			/* the value of stale when last read */
+	int			watchers;		/* open event streams */
 } Office;
 
 static struct
@@ -278,11 +283,15 @@ EnsureOffice(const char *code, HttpResponse *response)
 	return office;
 }
 
-/* Refresher reads the boards marked stale, and every board now and then. */
+/*
+ * Refresher reads the boards marked stale, the boards with open pages every
+ * poll_ms, and every board every refresh_ms.
+ */
 static void *
 Refresher(void *arg)
 {
 	int64_t		next_all = 0;
+	int64_t		next_poll = 0;
 
 	(void) arg;
 	pthread_mutex_lock(&screens.lock);
@@ -290,6 +299,7 @@ Refresher(void *arg)
 	{
 		Config	   *config = ConfigAcquire();
 		int			refresh_ms = ConfigGetInt(config, "refresh_ms");
+		int			poll_ms = ConfigGetInt(config, "poll_ms");
 		char		codes[64][OFFICE_CODE_MAX + 1];
 		uint64_t	marks[64];
 		int			n = 0;
@@ -297,11 +307,23 @@ Refresher(void *arg)
 		bool		failed = false;
 
 		ConfigRelease(config);
+		/* a reload may have shortened the intervals */
+		if (next_all > NowMs() + refresh_ms)
+			next_all = NowMs() + refresh_ms;
+		if (next_poll > NowMs() + poll_ms)
+			next_poll = NowMs() + poll_ms;
 		if (NowMs() >= next_all)
 		{
 			for (i = 0; i < screens.noffices; i++)
 				screens.offices[i]->stale++;
 			next_all = NowMs() + refresh_ms;
+		}
+		if (NowMs() >= next_poll)
+		{
+			for (i = 0; i < screens.noffices; i++)
+				if (screens.offices[i]->watchers > 0)
+					screens.offices[i]->stale++;
+			next_poll = NowMs() + poll_ms;
 		}
 		for (i = 0; i < screens.noffices && n < 64; i++)
 			if (screens.offices[i]->stale != screens.offices[i]->read)
@@ -313,7 +335,7 @@ Refresher(void *arg)
 		if (n == 0)
 		{
 			struct timespec until;
-			int64_t		wait_ms = next_all - NowMs();
+			int64_t		wait_ms = (next_poll < next_all ? next_poll : next_all) - NowMs();
 
 			if (wait_ms > 0)
 			{
@@ -463,6 +485,7 @@ StreamDone(void *arg)
 
 	pthread_mutex_lock(&screens.lock);
 	screens.subscribers--;
+	sub->office->watchers--;
 	pthread_mutex_unlock(&screens.lock);
 	StrBufFree(&sub->out);
 	free(sub);
@@ -563,6 +586,7 @@ Display(HttpRequest *request, HttpResponse *response, void *arg)
 		StrBufInit(&sub->out);
 		pthread_mutex_lock(&screens.lock);
 		screens.subscribers++;
+		office->watchers++;
 		pthread_mutex_unlock(&screens.lock);
 		HttpRespondStream(response, 200, "text/event-stream; charset=utf-8", StreamRead, StreamDone, sub);
 		HttpSetHeader(response, "Cache-Control", "no-store");
@@ -788,7 +812,13 @@ main(int argc, char **argv)
 		if (sig == DAEMON_SIGNAL_RELOAD)
 		{
 			if (ConfigReload(options, config_path, ENV_PREFIX))
+			{
 				ApplyLogLevel();
+				/* the refresher takes the new intervals */
+				pthread_mutex_lock(&screens.lock);
+				pthread_cond_signal(&screens.wake);
+				pthread_mutex_unlock(&screens.lock);
+			}
 		}
 		else if (sig == DAEMON_SIGNAL_TERMINATE)
 			break;
