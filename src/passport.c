@@ -30,7 +30,7 @@ int			passport_checkin_late_minutes = 30;
 int			passport_max_calls = 3;
 int			passport_outbox_max_attempts = 5;
 bool		passport_outbox_notify = false;
-bool		passport_queue_notify = true;
+bool		passport_queue_notify = false;
 int			passport_documents_days = 7;
 int			passport_pickup_days = 30;
 int			passport_billing_minutes_after_interview = 7 * 24 * 60;
@@ -141,8 +141,9 @@ _PG_init(void)
 							 "Whether the queue functions notify channel passport_queue.",
 							 "Issuing, calling, recalling, starting and finishing a ticket notify "
 							 "passport_queue with the office number, so that waiting-room displays "
-							 "change at once; a notifying transaction commits one at a time.",
-							 &passport_queue_notify, true,
+							 "change at once; a notifying transaction commits one at a time.  Off, "
+							 "the displays' daemon finds changes by polling.",
+							 &passport_queue_notify, false,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("passport.documents_days",
 							"Days an applicant has to complete missing documents before the application lapses.",

@@ -14,12 +14,13 @@
  * get the same ticket and neither waits for the other.
  *
  * Every change a waiting-room display shows (a ticket issued, called,
- * recalled or missed, its service started or finished) notifies channel
+ * recalled or missed, its service started or finished) can notify channel
  * passport_queue with the office number as payload, nothing else, when the
- * transaction commits (passport.queue_notify, on by default).  These are
- * officers' actions, a few per minute and counter: the cost of a notifying
- * commit (PostgreSQL commits them one at a time) does not matter here, as
- * it would for bookings, which never notify this channel.
+ * transaction commits (passport.queue_notify, off by default).  PostgreSQL
+ * commits notifying transactions one at a time, holding a lock of the whole
+ * database through the commit's flush, which halves the rate of counters
+ * calling at full speed; the displays' daemon reads the boards of open pages
+ * every second instead, and LISTENs when this is on.
  *
  *-------------------------------------------------------------------------
  */

@@ -9,8 +9,9 @@
 -- The display of one office, as one JSON document: the office, the tickets
 -- being called or served now (newest call first), the tickets served and
 -- missed last, and per lane how many wait and which ticket comes next.
--- The queue functions notify channel passport_queue (payload: the office
--- number) when they change any of it; a display re-reads it then.
+-- The displays' daemon reads it again every second for an open page, and
+-- at once when the queue functions notify channel passport_queue (payload:
+-- the office number, passport.queue_notify on).
 CREATE FUNCTION passport.display_board(office_code text)
   RETURNS jsonb
   LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
