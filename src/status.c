@@ -416,14 +416,11 @@ static bool
 ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role,
 		  const char *channel, const char *reason, TimestampTz now)
 {
-	static SPIPlanPtr update_plan = NULL;
-	static SPIPlanPtr event_plan = NULL;
-	static const Oid update_types[8] = {INT8OID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID, DATEOID, DATEOID};
-	static const Oid event_types[10] = {INT8OID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
-	Datum		values[10];
-	char		nulls[10];
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[13] = {INT8OID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID,
+		TIMESTAMPTZOID, DATEOID, DATEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[13];
+	char		nulls[13];
 	bool		set_incomplete = false;
 	bool		set_promised = false;
 	bool		set_pickup = false;
@@ -464,35 +461,29 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 	nulls[6] = set_promised ? ' ' : 'n';
 	values[7] = DateADTGetDatum(row->today + passport_pickup_days);
 	nulls[7] = set_pickup ? ' ' : 'n';
-	if (PassportExecute(PassportPrepare(&update_plan,
-										"UPDATE passport.application a "
-										"   SET status = $3, version = a.version + 1, status_at = $5, "
-										"       incomplete_until = coalesce($6, a.incomplete_until), "
-										"       promised_ready_on = coalesce($7, a.promised_ready_on), "
-										"       pickup_until = coalesce($8, a.pickup_until) "
-										" WHERE a.office_id = $1 AND a.application_number = $2 AND a.version = $4",
-										8, update_types),
+	values[8] = CStringGetTextDatum(row->status);
+	values[9] = CStringGetTextDatum(actor);
+	values[10] = CStringGetTextDatum(actor_role);
+	values[11] = CStringGetTextDatum(channel);
+	values[12] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
+	nulls[12] = reason ? ' ' : 'n';
+	/* the compare-and-set update and its history row, one statement */
+	if (PassportExecute(PassportPrepare(&plan,
+										"WITH u AS ( "
+										"  UPDATE passport.application a "
+										"     SET status = $3, version = a.version + 1, status_at = $5, "
+										"         incomplete_until = coalesce($6, a.incomplete_until), "
+										"         promised_ready_on = coalesce($7, a.promised_ready_on), "
+										"         pickup_until = coalesce($8, a.pickup_until) "
+										"   WHERE a.office_id = $1 AND a.application_number = $2 AND a.version = $4 "
+										"  RETURNING a.office_id, a.application_number, a.version) "
+										"INSERT INTO passport.application_event (office_id, application_number, seq, "
+										"  from_status, to_status, actor, actor_role, channel, at, reason) "
+										"SELECT u.office_id, u.application_number, u.version, $9, $3, $10, $11, $12, $5, $13 "
+										"  FROM u",
+										13, types),
 						values, nulls, false, 0) != 1)
 		elog(ERROR, "application %s changed under its row lock", row->number);
-
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int64GetDatum(row->office_id);
-	values[1] = CStringGetTextDatum(row->number);
-	values[2] = Int32GetDatum(row->version + 1);
-	values[3] = CStringGetTextDatum(row->status);
-	values[4] = CStringGetTextDatum(to);
-	values[5] = CStringGetTextDatum(actor);
-	values[6] = CStringGetTextDatum(actor_role);
-	values[7] = CStringGetTextDatum(channel);
-	values[8] = TimestampTzGetDatum(now);
-	values[9] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
-	nulls[9] = reason ? ' ' : 'n';
-	PassportExecute(PassportPrepare(&event_plan,
-									"INSERT INTO passport.application_event (office_id, application_number, seq, "
-									"  from_status, to_status, actor, actor_role, channel, at, reason) "
-									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-									10, event_types),
-					values, nulls, false, 0);
 	row->status = pstrdup(to);
 	row->version++;
 	return QueueStatusMessage(row, to, now);
