@@ -402,6 +402,9 @@ DECLARE
   -- 2^attempts, added in UTC without a time zone (Citus takes no stable
   -- function of a column in an UPDATE of a distributed table)
   due_from timestamp := (t + lease) AT TIME ZONE 'UTC';
+  -- the lease's end as a value (Citus takes only immutable functions in
+  -- a CASE of an UPDATE of a distributed table)
+  lease_end timestamptz := t + lease;
   busy record;
   m passport.outbox;
   claimed integer := 0;
@@ -452,7 +455,7 @@ BEGIN
                                ELSE o.last_error END,
              payload = CASE WHEN c.expired AND o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END,
              attempts = CASE WHEN c.expired THEN o.attempts ELSE o.attempts + 1 END,
-             lease_until = CASE WHEN c.expired THEN o.lease_until ELSE t + lease END,
+             lease_until = CASE WHEN c.expired THEN o.lease_until ELSE lease_end END,
              available_at = CASE WHEN c.expired THEN o.available_at
                                  ELSE (due_from + pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts)))
                                       AT TIME ZONE 'UTC' END,
@@ -478,7 +481,7 @@ BEGIN
                                ELSE o.last_error END,
              payload = CASE WHEN c.expired AND o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END,
              attempts = CASE WHEN c.expired THEN o.attempts ELSE o.attempts + 1 END,
-             lease_until = CASE WHEN c.expired THEN o.lease_until ELSE t + lease END,
+             lease_until = CASE WHEN c.expired THEN o.lease_until ELSE lease_end END,
              available_at = CASE WHEN c.expired THEN o.available_at
                                  ELSE (due_from + pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts)))
                                       AT TIME ZONE 'UTC' END,
