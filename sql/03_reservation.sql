@@ -146,3 +146,30 @@ SELECT count(*) AS mismatched FROM (
              AND r.status IN ('booked', 'checked_in', 'no_show')) AS rows_
     FROM passport.slot s) c WHERE booked <> rows_;
 SELECT count(*) = count(DISTINCT code) AS codes_distinct FROM passport.reservation;
+
+-- a booking made in steps that never happened (its node stopped after
+-- the NIK's claim and the sender's hold): settling voids its fence, drops
+-- the claim and gives the sender's place back, through the sender its
+-- pending claim names
+INSERT INTO passport.nik_guard (nik, office_id, token, claimed_at, sender)
+  VALUES ('3171010101900099', passport.office_id('JKS'), 4242, clock_timestamp() - interval '1 hour', '+6281599990000');
+INSERT INTO passport.sender_guard (sender, active) VALUES ('+6281599990000', 1);
+INSERT INTO passport.sender_hold (sender, token, office_id, held_at)
+  VALUES ('+6281599990000', 4242, passport.office_id('JKS'), now());
+SELECT claims_voided, claims_finished FROM passport.settle_guards();
+SELECT (SELECT count(*) FROM passport.nik_guard WHERE nik = '3171010101900099') AS claims,
+       (SELECT count(*) FROM passport.sender_hold WHERE sender = '+6281599990000') AS holds,
+       (SELECT active FROM passport.sender_guard WHERE sender = '+6281599990000') AS sender_active,
+       (SELECT outcome FROM passport.booking_fence WHERE token = 4242) AS fence;
+-- settling again changes nothing
+SELECT claims_voided, claims_finished FROM passport.settle_guards();
+SELECT active AS sender_active FROM passport.sender_guard WHERE sender = '+6281599990000';
+DELETE FROM passport.sender_guard WHERE sender = '+6281599990000';
+DELETE FROM passport.booking_fence WHERE token = 4242;
+-- the sender's column holds a pending claim's sender only
+DO $$
+BEGIN
+  UPDATE passport.nik_guard SET sender = '+6281599990001' WHERE code IS NOT NULL;
+EXCEPTION WHEN check_violation THEN
+  RAISE NOTICE 'an active claim with a sender: refused (%)', SQLSTATE;
+END $$;

@@ -58,20 +58,21 @@ GuardTokenTime(int64 token)
 
 /*
  * ClaimNik makes token the NIK's claim at office_id: active with code, or
- * pending when code is NULL.  Succeeds unless the NIK holds a claim or is
- * cooling down at now; returns what it found.  claimed_at is the real
- * time, which settling compares.
+ * pending when code is NULL, with the sender whose place the booking may
+ * hold (what settling gives back if the booking never happens).  Succeeds
+ * unless the NIK holds a claim or is cooling down at now; returns what it
+ * found.  claimed_at is the real time, which settling compares.
  */
 NikClaimResult
 ClaimNik(const char *nik, int64 office_id, int64 token, const char *code,
-		 TimestampTz now)
+		 const char *sender, TimestampTz now)
 {
 	static SPIPlanPtr plan = NULL;
 	static SPIPlanPtr why_plan = NULL;
-	static const Oid types[6] = {TEXTOID, INT8OID, TEXTOID, INT8OID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID};
-	Datum		values[6];
-	char		nulls[6];
+	static const Oid types[7] = {TEXTOID, INT8OID, TEXTOID, INT8OID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID, TEXTOID};
+	Datum		values[7];
+	char		nulls[7];
 	bool		isnull;
 	NikClaimResult result;
 
@@ -83,16 +84,18 @@ ClaimNik(const char *nik, int64 office_id, int64 token, const char *code,
 	values[3] = Int64GetDatum(token);
 	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[5] = TimestampTzGetDatum(now);
+	values[6] = (code == NULL && sender != NULL) ? CStringGetTextDatum(sender) : (Datum) 0;
+	nulls[6] = (code == NULL && sender != NULL) ? ' ' : 'n';
 	if (PassportExecute(PassportPrepare(&plan,
-										"INSERT INTO passport.nik_guard AS g (nik, office_id, code, token, claimed_at) "
-										"VALUES ($1, $2, $3, $4, $5) "
+										"INSERT INTO passport.nik_guard AS g (nik, office_id, code, token, claimed_at, sender) "
+										"VALUES ($1, $2, $3, $4, $5, $7) "
 										"ON CONFLICT ON CONSTRAINT nik_guard_pkey DO UPDATE "
 										"   SET office_id = excluded.office_id, code = excluded.code, "
 										"       token = excluded.token, claimed_at = excluded.claimed_at, "
-										"       cooldown_until = NULL "
+										"       sender = excluded.sender, cooldown_until = NULL "
 										" WHERE g.token IS NULL "
 										"   AND (g.cooldown_until IS NULL OR g.cooldown_until <= $6)",
-										6, types),
+										7, types),
 						values, nulls, false, 0) == 1)
 		result = NIK_CLAIMED;
 	else if (PassportExecute(PassportPrepare(&why_plan,
@@ -158,7 +161,7 @@ FinishNik(const char *nik, int64 token, const char *code)
 	values[1] = Int64GetDatum(token);
 	values[2] = CStringGetTextDatum(code);
 	PassportExecute(PassportPrepare(&plan,
-									"UPDATE passport.nik_guard g SET code = $3 "
+									"UPDATE passport.nik_guard g SET code = $3, sender = NULL "
 									" WHERE g.nik = $1 AND g.token = $2 AND g.code IS NULL",
 									3, types),
 					values, NULL, false, 0);
@@ -202,7 +205,7 @@ EndNik(const char *nik, int64 token, TimestampTz cooldown_until)
 		PassportExecute(PassportPrepare(&cool_plan,
 										"UPDATE passport.nik_guard g "
 										"   SET office_id = NULL, code = NULL, token = NULL, claimed_at = NULL, "
-										"       cooldown_until = $3 "
+										"       sender = NULL, cooldown_until = $3 "
 										" WHERE g.nik = $1 AND g.token = $2",
 										3, types),
 						values, NULL, false, 0);
@@ -286,34 +289,6 @@ ReleaseSender(const char *sender, int64 token)
 										" WHERE g.sender = $1 AND g.active > 0",
 										1, types),
 						values, NULL, false, 0);
-}
-
-/*
- * ReleaseSendersOfToken gives back the sender's place a booking that never
- * happened may have held, whatever the sender (settling knows the token
- * only).  Returns how many it released.
- */
-static int
-ReleaseSendersOfToken(int64 token)
-{
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[1] = {INT8OID};
-	Datum		values[1];
-	int			n;
-	int			i;
-	char	  **senders;
-
-	values[0] = Int64GetDatum(token);
-	n = PassportExecute(PassportPrepare(&plan,
-										"SELECT h.sender FROM passport.sender_hold h WHERE h.token = $1",
-										1, types),
-						values, NULL, false, 0);
-	senders = palloc(sizeof(char *) * (n + 1));
-	for (i = 0; i < n; i++)
-		senders[i] = PassportGetText(i, 1);
-	for (i = 0; i < n; i++)
-		ReleaseSender(senders[i], token);
-	return n;
 }
 
 /*
@@ -541,21 +516,23 @@ SettleGuards(TimestampTz wall, int64 grace_usecs, TimestampTz now, SettleCounts 
 	char	  **niks;
 	int64	   *offices;
 	int64	   *tokens;
+	char	  **senders;
 	GuardRelease *rel;
 
 	values[0] = TimestampTzGetDatum(wall - grace_usecs);
 	n = PassportExecute(PassportPrepare(&pending_plan,
-										"SELECT g.nik, g.office_id, g.token FROM passport.nik_guard g "
+										"SELECT g.nik, g.office_id, g.token, g.sender FROM passport.nik_guard g "
 										" WHERE g.token IS NOT NULL AND g.code IS NULL AND g.claimed_at < $1 "
 										" ORDER BY g.claimed_at",
 										1, types),
 						values, NULL, false, 0);
-	/* columns: NIK, office, token */
+	/* columns: NIK, office, token, sender */
 	if (n > 0)
-		PassportExpectColumns(3);
+		PassportExpectColumns(4);
 	niks = palloc(sizeof(char *) * (n + 1));
 	offices = palloc(sizeof(int64) * (n + 1));
 	tokens = palloc(sizeof(int64) * (n + 1));
+	senders = palloc(sizeof(char *) * (n + 1));
 	for (i = 0; i < n; i++)
 	{
 		bool		isnull;
@@ -563,6 +540,7 @@ SettleGuards(TimestampTz wall, int64 grace_usecs, TimestampTz now, SettleCounts 
 		niks[i] = PassportGetText(i, 1);
 		offices[i] = DatumGetInt64(PassportGetDatum(i, 2, &isnull));
 		tokens[i] = DatumGetInt64(PassportGetDatum(i, 3, &isnull));
+		senders[i] = PassportGetText(i, 4);
 	}
 	for (i = 0; i < n; i++)
 	{
@@ -576,7 +554,7 @@ SettleGuards(TimestampTz wall, int64 grace_usecs, TimestampTz now, SettleCounts 
 		else
 		{
 			DropNikClaim(niks[i], tokens[i]);
-			ReleaseSendersOfToken(tokens[i]);
+			ReleaseSender(senders[i], tokens[i]);
 			counts->voided++;
 		}
 	}

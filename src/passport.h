@@ -159,7 +159,7 @@ typedef enum NikClaimResult
 extern int64 NewGuardToken(void);
 extern TimestampTz GuardTokenTime(int64 token);
 extern NikClaimResult ClaimNik(const char *nik, int64 office_id, int64 token,
-							   const char *code, TimestampTz now);
+							   const char *code, const char *sender, TimestampTz now);
 extern bool NikHolder(const char *nik, int64 office_id, bool *held, bool *pending_here,
 					  TimestampTz *cooldown_until);
 extern void FinishNik(const char *nik, int64 token, const char *code);

@@ -1303,7 +1303,7 @@ BookInOneTransaction(const BookingRequest *req, TimestampTz now, MemoryContext c
 
 	code = IssueReservationNumber(oc.office_id);
 	token = NewGuardToken();
-	if (ClaimNik(req->nik, oc.office_id, token, code, now) != NIK_CLAIMED)
+	if (ClaimNik(req->nik, oc.office_id, token, code, NULL, now) != NIK_CLAIMED)
 	{
 		/* perhaps the same request, committed while we waited on the NIK */
 		ProbeRequest(req, oc.office_id, now, cxt, &oc, &probe);
@@ -1527,7 +1527,7 @@ BookInSteps(const BookingRequest *req, StepRole *role, TimestampTz now, MemoryCo
 	RangeFor(&oc, req->earliest || !req->has_day, now, &lo, &hi);
 	if (!probe.free_exists)
 		RefuseRange(&oc, req->lane, lo, hi, now, probe.released ? 1 : 0);
-	if (ClaimNik(req->nik, oc.office_id, token, NULL, now) != NIK_CLAIMED)
+	if (ClaimNik(req->nik, oc.office_id, token, NULL, req->sender, now) != NIK_CLAIMED)
 	{
 		/*
 		 * A claim pending at this office may be the same request, sent

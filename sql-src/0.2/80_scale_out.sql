@@ -24,11 +24,14 @@
 -- is too old to be trusted.
 ALTER TABLE passport.nik_guard
   ADD COLUMN token bigint,
-  ADD COLUMN claimed_at timestamptz;
+  ADD COLUMN claimed_at timestamptz,
+  ADD COLUMN sender text;
 COMMENT ON COLUMN passport.nik_guard.token IS
   'The claim: the token of the booking that holds the NIK (pending while code is NULL, active with the reservation number), NULL during a cooldown.';
 COMMENT ON COLUMN passport.nik_guard.claimed_at IS
   'When the claim was made (real time of the node that made it): a claim still pending a while later is settled by passport.settle_guards().';
+COMMENT ON COLUMN passport.nik_guard.sender IS
+  'While a claim of a booking made in steps is pending: the sender whose place the booking may hold (passport.sender_hold), which settling gives back when the booking never happened; NULL otherwise.';
 
 ALTER TABLE passport.reservation ADD COLUMN claim_token bigint;
 COMMENT ON COLUMN passport.reservation.claim_token IS
@@ -45,7 +48,6 @@ CREATE TABLE passport.sender_hold (
 );
 COMMENT ON TABLE passport.sender_hold IS
   'One row per active reservation counted in passport.sender_guard (the sender, the claim token, the office): a release deletes its row and counts one less, so it happens once.';
-CREATE INDEX sender_hold_token ON passport.sender_hold (token);
 REVOKE ALL ON passport.sender_hold FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('passport.sender_hold', '');
 
@@ -110,7 +112,8 @@ UPDATE passport.sender_guard g
 ALTER TABLE passport.nik_guard DROP CONSTRAINT nik_guard_active_or_cooling;
 ALTER TABLE passport.nik_guard ADD CONSTRAINT nik_guard_state_valid CHECK (
   (token IS NULL) = (office_id IS NULL) AND (token IS NULL) = (claimed_at IS NULL)
-  AND (code IS NULL OR token IS NOT NULL));
+  AND (code IS NULL OR token IS NOT NULL)
+  AND (sender IS NULL OR (token IS NOT NULL AND code IS NULL)));
 COMMENT ON TABLE passport.nik_guard IS
   'Per NIK: its claim (office_id, token; pending, or active with the reservation number code), or a cooldown after a cancellation or no-show.';
 
