@@ -34,9 +34,10 @@ CREATE FUNCTION bench.fresh(OUT nik text, OUT birth date, OUT sender text, OUT k
   SELECT f.nik, f.birth, f.sender, f.key FROM bench.applicant(nextval('bench.applicant_seq')) f
 $$;
 
--- offices: RUSH (a month, 12 hours a day), HOT (one slot a day, huge), SOLD (one full day)
+-- offices: RUSH (a month, 12 hours a day), HOT (one slot a day, huge, with
+-- as many counter rows per slot as an office can have), SOLD (one full day)
 SELECT passport.create_office('RUSH', 'Bench rush office', 'kanim', 'Asia/Jakarta', slot_shards => 16);
-SELECT passport.create_office('HOT', 'Bench hot slot office', 'kanim', 'Asia/Jakarta', slot_shards => 16);
+SELECT passport.create_office('HOT', 'Bench hot slot office', 'kanim', 'Asia/Jakarta', slot_shards => 64);
 SELECT passport.create_office('SOLD', 'Bench sold-out office', 'kanim', 'Asia/Jakarta', slot_shards => 16);
 SELECT passport.create_office('PLPG', 'Bench PL/pgSQL office', 'kanim', 'Asia/Jakarta');
 -- MIX: bookings with retries, cancels and reschedules (driver scenarios)
