@@ -180,7 +180,6 @@ SELECT bench.copy_table('passport.slot', 'bench.ew_slot');
 SELECT bench.copy_table('passport.reservation', 'bench.ew_reservation');
 SELECT bench.copy_table('passport.nik_guard', 'bench.ew_nik_guard');
 SELECT bench.copy_table('passport.sender_guard', 'bench.ew_sender_guard');
-SELECT bench.copy_table('passport.sender_hold', 'bench.ew_sender_hold');
 SELECT bench.copy_table('passport.outbox', 'bench.ew_outbox');
 SELECT bench.copy_table('passport.office_counter', 'bench.ew_office_counter');
 -- 16 reservation stripes for each of 1000 stand-in offices, so that no two
@@ -213,7 +212,6 @@ SELECT bench.copy_table('passport.slot', 'bench.pl_slot');
 SELECT bench.copy_table('passport.reservation', 'bench.pl_reservation');
 SELECT bench.copy_table('passport.nik_guard', 'bench.pl_nik_guard');
 SELECT bench.copy_table('passport.sender_guard', 'bench.pl_sender_guard');
-SELECT bench.copy_table('passport.sender_hold', 'bench.pl_sender_hold');
 SELECT bench.copy_table('passport.outbox', 'bench.pl_outbox');
 INSERT INTO bench.pl_slot (office_id, slot_id, shard, lane, local_date, starts_at, ends_at, opens_at,
                            capacity, booked, is_full)
@@ -291,15 +289,15 @@ BEGIN
     END IF;
     RAISE EXCEPTION 'this NIK already has an active reservation' USING ERRCODE = 'PP003';
   END IF;
-  IF v_sender IS NOT NULL AND current_setting('passport.max_active_per_sender')::integer > 0 THEN
+  -- every booking with a sender counts (a single node: the reservation's
+  -- end gives the place back, once)
+  IF v_sender IS NOT NULL THEN
     INSERT INTO bench.pl_sender_guard AS g (sender, active) VALUES (v_sender, 1)
     ON CONFLICT (sender) DO UPDATE SET active = g.active + 1
-     WHERE g.active < current_setting('passport.max_active_per_sender')::integer;
+     WHERE g.active < coalesce(nullif(current_setting('passport.max_active_per_sender')::integer, 0), 2147483647);
     IF NOT FOUND THEN
       RAISE EXCEPTION 'this sender already holds the most active reservations' USING ERRCODE = 'PP004';
     END IF;
-    INSERT INTO bench.pl_sender_hold (sender, token, office_id, held_at)
-    VALUES (v_sender, v_token, v_office.office_id, v_now);
   END IF;
 
   -- the place: the earliest free counter row nobody holds; when every

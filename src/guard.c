@@ -3,8 +3,9 @@
  * guard.c
  *	  The cross-office guards as claims with tokens: one active reservation
  *	  per NIK (passport.nik_guard), a limit of active reservations per
- *	  sender (passport.sender_guard with one passport.sender_hold row per
- *	  reservation counted), the fence of a booking made in steps
+ *	  sender (passport.sender_guard; on a distributed installation with one
+ *	  passport.sender_hold row per reservation counted), the fence of a
+ *	  booking made in steps
  *	  (passport.booking_fence), and the releases a reservation owes when it
  *	  ends (passport.guard_release on a distributed installation).
  *
@@ -219,8 +220,12 @@ EndNik(const char *nik, int64 token, TimestampTz cooldown_until)
 /*
  * HoldSender counts one more active reservation for sender, held by token
  * at office_id, unless the sender holds passport.max_active_per_sender
- * already (returns false; nothing written).  Without a limit nothing is
- * counted.
+ * already (returns false; nothing written).  Every booking with a sender
+ * is counted, with a limit or without (0), so that the count is right
+ * whenever the limit is set.  On a distributed installation the place is
+ * also held by a passport.sender_hold row of the token, by which a release
+ * (which may be carried out more than once there) happens once; on one
+ * node the reservation's own end, which happens once, releases it.
  */
 bool
 HoldSender(const char *sender, int64 token, int64 office_id, TimestampTz now)
@@ -232,17 +237,17 @@ HoldSender(const char *sender, int64 token, int64 office_id, TimestampTz now)
 	Datum		values[4];
 	bool		counted;
 
-	if (sender == NULL || passport_max_active_per_sender <= 0)
+	if (sender == NULL)
 		return true;
 	values[0] = CStringGetTextDatum(sender);
-	values[1] = Int32GetDatum(passport_max_active_per_sender);
+	values[1] = Int32GetDatum(passport_max_active_per_sender > 0 ? passport_max_active_per_sender : PG_INT32_MAX);
 	counted = PassportExecute(PassportPrepare(&count_plan,
 											  "INSERT INTO passport.sender_guard AS g (sender, active) VALUES ($1, 1) "
 											  "ON CONFLICT ON CONSTRAINT sender_guard_pkey DO UPDATE "
 											  "   SET active = g.active + 1 WHERE g.active < $2",
 											  2, count_types),
 							  values, NULL, false, 0) == 1;
-	if (counted)
+	if (counted && PassportDistributed())
 	{
 		values[1] = Int64GetDatum(token);
 		values[2] = Int64GetDatum(office_id);
@@ -267,7 +272,11 @@ SenderLimitReached(void)
 					   passport_max_active_per_sender)));
 }
 
-/* ReleaseSender gives back the sender's place held by token, once. */
+/*
+ * ReleaseSender gives back the sender's place held by token: on a
+ * distributed installation once, by deleting its hold; on one node the
+ * caller ends the reservation, which happens once.
+ */
 void
 ReleaseSender(const char *sender, int64 token)
 {
@@ -280,7 +289,8 @@ ReleaseSender(const char *sender, int64 token)
 		return;
 	values[0] = CStringGetTextDatum(sender);
 	values[1] = Int64GetDatum(token);
-	if (PassportExecute(PassportPrepare(&hold_plan,
+	if (!PassportDistributed() ||
+		PassportExecute(PassportPrepare(&hold_plan,
 										"DELETE FROM passport.sender_hold h WHERE h.sender = $1 AND h.token = $2",
 										2, types),
 						values, NULL, false, 0) == 1)

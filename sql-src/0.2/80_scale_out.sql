@@ -37,8 +37,11 @@ ALTER TABLE passport.reservation ADD COLUMN claim_token bigint;
 COMMENT ON COLUMN passport.reservation.claim_token IS
   'The token of the NIK claim and sender hold this reservation holds while it is booked; its end releases them by this token.';
 
--- Who holds a place in a sender's count: one row per active reservation
--- of a sender, so that a release is by token and happens once.
+-- Who holds a place in a sender's count on a distributed installation:
+-- one row per active reservation of a sender, so that a release (carried
+-- out from passport.guard_release, perhaps twice) is by token and happens
+-- once. One node needs none: a reservation ends once, in the transaction
+-- that releases its place.
 CREATE TABLE passport.sender_hold (
   sender    text        NOT NULL,
   token     bigint      NOT NULL,
@@ -47,7 +50,7 @@ CREATE TABLE passport.sender_hold (
   CONSTRAINT sender_hold_pkey PRIMARY KEY (sender, token)
 );
 COMMENT ON TABLE passport.sender_hold IS
-  'One row per active reservation counted in passport.sender_guard (the sender, the claim token, the office): a release deletes its row and counts one less, so it happens once.';
+  'On a distributed installation, one row per active reservation counted in passport.sender_guard (the sender, the claim token, the office): a release deletes its row and counts one less, so it happens once. Empty on one node; passport.distribute() fills it.';
 REVOKE ALL ON passport.sender_hold FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('passport.sender_hold', '');
 
@@ -102,12 +105,16 @@ UPDATE passport.nik_guard g
 -- a 0.1 guard whose reservation is gone no longer holds anything
 DELETE FROM passport.nik_guard g WHERE g.code IS NOT NULL AND g.token IS NULL AND g.cooldown_until IS NULL;
 UPDATE passport.nik_guard g SET office_id = NULL, code = NULL WHERE g.code IS NOT NULL AND g.token IS NULL;
-INSERT INTO passport.sender_hold (sender, token, office_id, held_at)
-SELECT r.sender, r.claim_token, r.office_id, r.created_at
+-- every booked reservation with a sender counts in its sender's count,
+-- with a limit set or not
+INSERT INTO passport.sender_guard AS g (sender, active)
+SELECT r.sender, pg_catalog.count(*)
   FROM passport.reservation r
- WHERE r.status = 'booked' AND r.sender IS NOT NULL AND r.claim_token IS NOT NULL;
-UPDATE passport.sender_guard g
-   SET active = (SELECT pg_catalog.count(*) FROM passport.sender_hold h WHERE h.sender = g.sender);
+ WHERE r.status = 'booked' AND r.sender IS NOT NULL
+ GROUP BY r.sender
+ON CONFLICT ON CONSTRAINT sender_guard_pkey DO UPDATE SET active = excluded.active;
+UPDATE passport.sender_guard g SET active = 0
+ WHERE NOT EXISTS (SELECT 1 FROM passport.reservation r WHERE r.sender = g.sender AND r.status = 'booked');
 
 ALTER TABLE passport.nik_guard DROP CONSTRAINT nik_guard_active_or_cooling;
 ALTER TABLE passport.nik_guard ADD CONSTRAINT nik_guard_state_valid CHECK (
@@ -752,6 +759,18 @@ BEGIN
     RAISE EXCEPTION 'shard_count must be between 2 and 1024'
       USING ERRCODE = '22023',
             DETAIL = 'It is fixed once the tables are distributed: choose it for the largest cluster foreseen (a few shards per worker, at most one office per shard pays).';
+  END IF;
+
+  -- 0. a cluster releases a sender's places by their holds (one node needs
+  -- none): one for every booked reservation with a sender, before the
+  -- tables are distributed
+  IF NOT passport.distributed() THEN
+    INSERT INTO passport.sender_hold (sender, token, office_id, held_at)
+    SELECT b.sender, b.claim_token, b.office_id, b.created_at
+      FROM passport.reservation b
+     WHERE b.status = 'booked' AND b.sender IS NOT NULL AND b.claim_token IS NOT NULL
+    ON CONFLICT ON CONSTRAINT sender_hold_pkey DO NOTHING;
+    COMMIT;
   END IF;
 
   -- 1. the tables, foreign-key targets first; no foreign key from a table
