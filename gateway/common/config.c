@@ -441,6 +441,37 @@ ConfigReload(const ConfigOption *options, const char *path, const char *env_pref
 	return true;
 }
 
+/* ConfigPrintOptions lists the options for a usage text. */
+void
+ConfigPrintOptions(FILE *out, const ConfigOption *options)
+{
+	int			i;
+
+	for (i = 0; options[i].name != NULL; i++)
+	{
+		const char *d = options[i].default_value;
+
+		fprintf(out, "  %-18s %s%s%s%s%s\n", options[i].name, options[i].description,
+				d != NULL && d[0] != '\0' ? " [" : "", d != NULL && d[0] != '\0' ? d : "",
+				d != NULL && d[0] != '\0' ? "]" : "", options[i].required ? " (required)" : "");
+	}
+}
+
+/* ConfigApplyLogLevel sets the log level from the current configuration. */
+void
+ConfigApplyLogLevel(void)
+{
+	Config	   *config = ConfigAcquire();
+	LogLevel	level;
+
+	if (LogParseLevel(ConfigGetString(config, "log_level"), &level))
+		LogSetLevel(level);
+	else
+		LogWarning("log_level \"%s\" is not debug, info, warning or error",
+				   ConfigGetString(config, "log_level"));
+	ConfigRelease(config);
+}
+
 /*
  * DaemonCommandLine reads the command line every daemon takes: -c/--config
  * FILE (else the environment variable <env_prefix>CONFIG), --check, -V and

@@ -166,6 +166,12 @@ extern int	DaemonCommandLine(int argc, char **argv, const char *progname,
 							  const char *env_prefix, void (*usage) (FILE *out),
 							  const char **config_path, bool *check_only);
 
+/* ConfigPrintOptions lists the options for a usage text: name, description, [default]. */
+extern void ConfigPrintOptions(FILE *out, const ConfigOption *options);
+
+/* ConfigApplyLogLevel sets the log level from the current configuration's log_level. */
+extern void ConfigApplyLogLevel(void);
+
 /*
  * ConfigLoad reads defaults, the file (path may be NULL) and the
  * environment; returns NULL with a one-line reason in errbuf when an option

@@ -663,27 +663,10 @@ ListenerUp(void *arg)
 	return DbListenerConnected(arg) ? 1 : 0;
 }
 
-/* ApplyLogLevel sets the log level from the current configuration. */
-static void
-ApplyLogLevel(void)
-{
-	Config	   *config = ConfigAcquire();
-	LogLevel	level;
-
-	if (LogParseLevel(ConfigGetString(config, "log_level"), &level))
-		LogSetLevel(level);
-	else
-		LogWarning("log_level \"%s\" is not debug, info, warning or error",
-				   ConfigGetString(config, "log_level"));
-	ConfigRelease(config);
-}
-
 /* Usage prints the options. */
 static void
 Usage(FILE *out)
 {
-	int			i;
-
 	fprintf(out,
 			"%s: the waiting-room displays and office dashboards of passport\n\n"
 			"Usage: %s [-c FILE] [--check]\n"
@@ -692,14 +675,7 @@ Usage(FILE *out)
 			"  -V, --version       print the version and exit\n\n"
 			"Options (file: name = value; environment: %sNAME overrides the file):\n",
 			PROGNAME, PROGNAME, ENV_PREFIX, ENV_PREFIX);
-	for (i = 0; options[i].name != NULL; i++)
-	{
-		const char *d = options[i].default_value;
-
-		fprintf(out, "  %-18s %s%s%s%s\n", options[i].name, options[i].description,
-				d != NULL && d[0] != '\0' ? " [" : "", d != NULL && d[0] != '\0' ? d : "",
-				d != NULL && d[0] != '\0' ? "]" : "");
-	}
+	ConfigPrintOptions(out, options);
 }
 
 /* StaticAsset builds the response of an asset once. */
@@ -751,7 +727,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	ConfigSetCurrent(config);
-	ApplyLogLevel();
+	ConfigApplyLogLevel();
 
 	config = ConfigAcquire();
 	m_refreshes = MetricsCounter("passport_screens_board_reads_total", NULL,
@@ -813,7 +789,7 @@ main(int argc, char **argv)
 		{
 			if (ConfigReload(options, config_path, ENV_PREFIX))
 			{
-				ApplyLogLevel();
+				ConfigApplyLogLevel();
 				/* the refresher takes the new intervals */
 				pthread_mutex_lock(&screens.lock);
 				pthread_cond_signal(&screens.wake);

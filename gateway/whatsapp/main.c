@@ -448,27 +448,10 @@ OnNotify(const char *channel, const char *payload, void *arg)
 		SenderWake(gateway.sender);
 }
 
-/* ApplyLogLevel sets the log level from the current configuration. */
-static void
-ApplyLogLevel(void)
-{
-	Config	   *config = ConfigAcquire();
-	LogLevel	level;
-
-	if (LogParseLevel(ConfigGetString(config, "log_level"), &level))
-		LogSetLevel(level);
-	else
-		LogWarning("log_level \"%s\" is not debug, info, warning or error",
-				   ConfigGetString(config, "log_level"));
-	ConfigRelease(config);
-}
-
 /* Usage prints the options. */
 static void
 Usage(FILE *out)
 {
-	int			i;
-
 	fprintf(out,
 			"%s: the WhatsApp Business Cloud API gateway of passport\n\n"
 			"Usage: %s [-c FILE] [--check]\n"
@@ -477,14 +460,7 @@ Usage(FILE *out)
 			"  -V, --version       print the version and exit\n\n"
 			"Options (file: name = value; environment: %sNAME overrides the file):\n",
 			PROGNAME, PROGNAME, ENV_PREFIX, ENV_PREFIX);
-	for (i = 0; options[i].name != NULL; i++)
-	{
-		const char *d = options[i].default_value;
-
-		fprintf(out, "  %-18s %s%s%s%s%s\n", options[i].name, options[i].description,
-				d != NULL && d[0] != '\0' ? " [" : "", d != NULL && d[0] != '\0' ? d : "",
-				d != NULL && d[0] != '\0' ? "]" : "", options[i].required ? " (required)" : "");
-	}
+	ConfigPrintOptions(out, options);
 }
 
 /* CheckConfig validates what the option table cannot. */
@@ -551,7 +527,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	ConfigSetCurrent(config);
-	ApplyLogLevel();
+	ConfigApplyLogLevel();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	config = ConfigAcquire();
@@ -627,7 +603,7 @@ main(int argc, char **argv)
 		if (sig == DAEMON_SIGNAL_RELOAD)
 		{
 			if (ConfigReload(options, config_path, ENV_PREFIX))
-				ApplyLogLevel();
+				ConfigApplyLogLevel();
 		}
 		else if (sig == DAEMON_SIGNAL_TERMINATE)
 			break;
