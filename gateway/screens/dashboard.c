@@ -36,6 +36,22 @@ Esc(StrBuf *b, PGresult *res, int row, int col)
 	StrBufAppendHtml(b, PQgetisnull(res, row, col) ? "–" : PQgetvalue(res, row, col));
 }
 
+/* TableRow writes one table row of the given columns of a result row, escaped. */
+static void
+TableRow(StrBuf *b, PGresult *res, int row, const int *cols, int ncols)
+{
+	int			i;
+
+	StrBufAppendStr(b, "<tr>");
+	for (i = 0; i < ncols; i++)
+	{
+		StrBufAppendStr(b, "<td>");
+		Esc(b, res, row, cols[i]);
+		StrBufAppendStr(b, "</td>");
+	}
+	StrBufAppendStr(b, "</tr>\n");
+}
+
 /* Num reads a result value as a number (0 for NULL). */
 static double
 Num(PGresult *res, int row, int col)
@@ -287,6 +303,7 @@ NoShows(StrBuf *b, PGresult *res)
 {
 	static const int cols[] = {3};
 	static const char *const classes[] = {"bar-noshow"};
+	static const int cols_shown[] = {0, 1, 2, 4};
 	int			i;
 
 	Heading(b, "Tidak hadir per minggu", "No-shows by week");
@@ -300,15 +317,7 @@ NoShows(StrBuf *b, PGresult *res)
 	{
 		if (Num(res, i, 1) == 0 && Num(res, i, 4) == 0)
 			continue;
-		StrBufAppendStr(b, "<tr><td>");
-		Esc(b, res, i, 0);
-		StrBufAppendStr(b, "</td><td>");
-		Esc(b, res, i, 1);
-		StrBufAppendStr(b, "</td><td>");
-		Esc(b, res, i, 2);
-		StrBufAppendStr(b, "</td><td>");
-		Esc(b, res, i, 4);
-		StrBufAppendStr(b, "</td></tr>\n");
+		TableRow(b, res, i, cols_shown, 4);
 	}
 	StrBufAppendStr(b, "</table>\n</section>\n");
 }
@@ -319,6 +328,7 @@ Processing(StrBuf *b, PGresult *res)
 {
 	static const int cols[] = {2, 3};
 	static const char *const classes[] = {"bar-took", "bar-promised"};
+	static const int cols_shown[] = {0, 1, 4, 5};
 	int			i;
 
 	Heading(b, "Waktu proses", "Processing time");
@@ -333,15 +343,7 @@ Processing(StrBuf *b, PGresult *res)
 	{
 		if (Num(res, i, 1) == 0)
 			continue;
-		StrBufAppendStr(b, "<tr><td>");
-		Esc(b, res, i, 0);
-		StrBufAppendStr(b, "</td><td>");
-		Esc(b, res, i, 1);
-		StrBufAppendStr(b, "</td><td>");
-		Esc(b, res, i, 4);
-		StrBufAppendStr(b, "</td><td>");
-		Esc(b, res, i, 5);
-		StrBufAppendStr(b, "</td></tr>\n");
+		TableRow(b, res, i, cols_shown, 4);
 	}
 	StrBufAppendStr(b, "</table>\n</section>\n");
 }
