@@ -195,26 +195,25 @@ void
 EndNik(const char *nik, int64 token, TimestampTz cooldown_until)
 {
 	static SPIPlanPtr cool_plan = NULL;
-	static SPIPlanPtr free_plan = NULL;
 	static const Oid types[3] = {TEXTOID, INT8OID, TIMESTAMPTZOID};
 	Datum		values[3];
 
+	if (TIMESTAMP_IS_NOBEGIN(cooldown_until))
+	{
+		/* free at once: the claim's row goes */
+		DropNikClaim(nik, token);
+		return;
+	}
 	values[0] = CStringGetTextDatum(nik);
 	values[1] = Int64GetDatum(token);
 	values[2] = TimestampTzGetDatum(cooldown_until);
-	if (!TIMESTAMP_IS_NOBEGIN(cooldown_until))
-		PassportExecute(PassportPrepare(&cool_plan,
-										"UPDATE passport.nik_guard g "
-										"   SET office_id = NULL, code = NULL, token = NULL, claimed_at = NULL, "
-										"       sender = NULL, cooldown_until = $3 "
-										" WHERE g.nik = $1 AND g.token = $2",
-										3, types),
-						values, NULL, false, 0);
-	else
-		PassportExecute(PassportPrepare(&free_plan,
-										"DELETE FROM passport.nik_guard g WHERE g.nik = $1 AND g.token = $2",
-										2, types),
-						values, NULL, false, 0);
+	PassportExecute(PassportPrepare(&cool_plan,
+									"UPDATE passport.nik_guard g "
+									"   SET office_id = NULL, code = NULL, token = NULL, claimed_at = NULL, "
+									"       sender = NULL, cooldown_until = $3 "
+									" WHERE g.nik = $1 AND g.token = $2",
+									3, types),
+					values, NULL, false, 0);
 }
 
 /*
