@@ -502,11 +502,13 @@ COMMENT ON FUNCTION passport.claim_outbox(text, integer, text, interval, bigint)
   'Claims up to batch due messages of a channel (of one office, or of all) for a lease, for the calling login (FOR UPDATE SKIP LOCKED: two adapters never get the same row); a due message whose claim ran out after the last allowed attempt is marked dead instead, and another is taken in its place. On a distributed installation a claim of all offices claims office by office. Used by claim_messages, claim_messages_at and claim_whatsapp_messages; granted to no role.';
 REVOKE ALL ON FUNCTION passport.claim_outbox(text, integer, text, interval, bigint) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION passport.claim_messages(channel text, batch integer DEFAULT 10,
-                                                   worker text DEFAULT NULL, lease interval DEFAULT '2 minutes')
+-- A claim with each message's text: what claim_messages and
+-- claim_messages_at answer.
+CREATE FUNCTION passport.claim_rendered(channel text, batch integer, worker text, lease interval,
+                                        office bigint DEFAULT NULL)
   RETURNS TABLE (office_id bigint, message_id bigint, recipient text, language text,
                  body text, attempt integer)
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -517,9 +519,23 @@ BEGIN
          CASE WHEN o.template = 'reply' THEN o.payload ->> 'reply'
               ELSE passport.render_text(o.template, o.language, policy || coalesce(o.payload, '{}')) END,
          o.attempts
-    FROM passport.claim_outbox(claim_messages.channel, claim_messages.batch,
-                               claim_messages.worker, claim_messages.lease) o;
+    FROM passport.claim_outbox(claim_rendered.channel, claim_rendered.batch, claim_rendered.worker,
+                               claim_rendered.lease, claim_rendered.office) o;
 END;
+$$;
+COMMENT ON FUNCTION passport.claim_rendered(text, integer, text, interval, bigint) IS
+  'claim_outbox() (of one office, or of all) with each message''s rendered text, the rule values computed once for the batch. Used by claim_messages and claim_messages_at; granted to no role.';
+REVOKE ALL ON FUNCTION passport.claim_rendered(text, integer, text, interval, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION passport.claim_messages(channel text, batch integer DEFAULT 10,
+                                                   worker text DEFAULT NULL, lease interval DEFAULT '2 minutes')
+  RETURNS TABLE (office_id bigint, message_id bigint, recipient text, language text,
+                 body text, attempt integer)
+  LANGUAGE sql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT * FROM passport.claim_rendered(claim_messages.channel, claim_messages.batch,
+                                        claim_messages.worker, claim_messages.lease)
 $$;
 COMMENT ON FUNCTION passport.claim_messages(text, integer, text, interval) IS
   'Claims up to batch due messages of a channel for a lease, for the calling login (FOR UPDATE SKIP LOCKED: two adapters never get the same row), with their rendered text. A claim not acknowledged within its lease comes back after a backoff of 30 s x 2^attempts; after passport.outbox_max_attempts attempts it is dead. Only the claiming login can acknowledge or fail it.';

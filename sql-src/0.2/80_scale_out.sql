@@ -236,19 +236,14 @@ CREATE FUNCTION passport.claim_messages_at(office bigint, channel text, batch in
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  policy jsonb := passport.policy_values();   -- once for the batch
 BEGIN
   IF claim_messages_at.office IS NULL THEN
     RAISE EXCEPTION 'office is required' USING ERRCODE = '22004';
   END IF;
   RETURN QUERY
-  SELECT o.office_id, o.message_id, o.recipient, o.language,
-         CASE WHEN o.template = 'reply' THEN o.payload ->> 'reply'
-              ELSE passport.render_text(o.template, o.language, policy || coalesce(o.payload, '{}')) END,
-         o.attempts
-    FROM passport.claim_outbox(claim_messages_at.channel, claim_messages_at.batch, claim_messages_at.worker,
-                               claim_messages_at.lease, claim_messages_at.office) o;
+  SELECT * FROM passport.claim_rendered(claim_messages_at.channel, claim_messages_at.batch,
+                                        claim_messages_at.worker, claim_messages_at.lease,
+                                        claim_messages_at.office);
 END;
 $$;
 COMMENT ON FUNCTION passport.claim_messages_at(bigint, text, integer, text, interval) IS
