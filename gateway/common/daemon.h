@@ -434,6 +434,12 @@ extern void HttpRespondStatic(HttpResponse *response, const HttpStatic *prebuilt
 extern void HttpMetricsHandler(HttpRequest *request, HttpResponse *response, void *arg);
 
 /*
+ * A handler for GET /healthz, arg the DbPool: 200 "ok" when DbPoolCheck
+ * reaches the database within a second, else 503.
+ */
+extern void DbPoolHealthzHandler(HttpRequest *request, HttpResponse *response, void *arg);
+
+/*
  * HttpBasicCredentials reads the "Authorization: Basic" credentials of a
  * request into user and password (NUL-terminated, UTF-8 as sent).  Returns
  * false when the header is missing, not Basic, not valid base64, has no

@@ -378,6 +378,17 @@ DbPoolCheck(DbPool *pool, int timeout_ms)
 	return ok;
 }
 
+/* DbPoolHealthzHandler answers GET /healthz: whether the pool (arg) reaches the database. */
+void
+DbPoolHealthzHandler(HttpRequest *request, HttpResponse *response, void *arg)
+{
+	(void) request;
+	if (DbPoolCheck((DbPool *) arg, 1000))
+		HttpRespond(response, 200, "text/plain; charset=utf-8", "ok\n");
+	else
+		HttpRespond(response, 503, "text/plain; charset=utf-8", "database unavailable\n");
+}
+
 /* DbPoolUp tells whether the last use of a pooled connection worked. */
 bool
 DbPoolUp(DbPool *pool)

@@ -644,18 +644,6 @@ NotFound(HttpRequest *request, HttpResponse *response, void *arg)
 	HttpRespond(response, 404, "text/plain; charset=utf-8", "not found\n");
 }
 
-/* Healthz answers whether the database can be reached. */
-static void
-Healthz(HttpRequest *request, HttpResponse *response, void *arg)
-{
-	(void) request;
-	(void) arg;
-	if (DbPoolCheck(screens.pool, 1000))
-		HttpRespond(response, 200, "text/plain; charset=utf-8", "ok\n");
-	else
-		HttpRespond(response, 503, "text/plain; charset=utf-8", "database unavailable\n");
-}
-
 /* ListenerUp reports the LISTEN connection's state, for /metrics. */
 static double
 ListenerUp(void *arg)
@@ -769,7 +757,7 @@ main(int argc, char **argv)
 					StaticAsset("text/css; charset=utf-8", asset_display_css), 0);
 	HttpServerRoute(server, "GET", "/static/dashboard.css", Asset,
 					StaticAsset("text/css; charset=utf-8", asset_dashboard_css), 0);
-	HttpServerRoute(server, "GET", "/healthz", Healthz, NULL, 0);
+	HttpServerRoute(server, "GET", "/healthz", DbPoolHealthzHandler, screens.pool, 0);
 	HttpServerRoute(server, "GET", "/metrics", HttpMetricsHandler, NULL, 0);
 	HttpServerRoute(server, "GET", "/*", NotFound, NULL, 0);
 	if (!HttpServerStart(server, err, sizeof(err)))

@@ -411,18 +411,6 @@ GetWebhook(HttpRequest *request, HttpResponse *response, void *arg)
 	ConfigRelease(config);
 }
 
-/* Healthz answers whether the database can be reached. */
-static void
-Healthz(HttpRequest *request, HttpResponse *response, void *arg)
-{
-	(void) request;
-	(void) arg;
-	if (DbPoolCheck(gateway.pool, 1000))
-		HttpRespond(response, 200, "text/plain; charset=utf-8", "ok\n");
-	else
-		HttpRespond(response, 503, "text/plain; charset=utf-8", "database unavailable\n");
-}
-
 /* DatabaseUp reports the pool's last known state, for /metrics. */
 static double
 DatabaseUp(void *arg)
@@ -585,7 +573,7 @@ main(int argc, char **argv)
 	server = HttpServerCreate(&http);
 	HttpServerRoute(server, "POST", ConfigGetString(config, "webhook_path"), PostWebhook, NULL, max_body);
 	HttpServerRoute(server, "GET", ConfigGetString(config, "webhook_path"), GetWebhook, NULL, 0);
-	HttpServerRoute(server, "GET", "/healthz", Healthz, NULL, 0);
+	HttpServerRoute(server, "GET", "/healthz", DbPoolHealthzHandler, gateway.pool, 0);
 	HttpServerRoute(server, "GET", "/metrics", HttpMetricsHandler, NULL, 0);
 	if (!HttpServerStart(server, err, sizeof(err)))
 	{
