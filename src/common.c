@@ -10,11 +10,15 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "lib/stringinfo.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "passport.h"
@@ -209,12 +213,58 @@ LookupArgOffice(FunctionCallInfo fcinfo, int n, TimestampTz now, OfficeInfo *off
 }
 
 /*
- * ReferenceList returns the codes of a reference table as "a, b and c",
- * for hints: the texts that tell a caller what is allowed are derived from
- * the rows that decide it.  The caller holds an SPI connection.
+ * The codes of the reference tables, kept per backend on a single node:
+ * every booking checks its lane, service and channel, and reading them in
+ * its statement made its plan the largest of the booking.  A statement on
+ * one of the tables fires passport.reference_changed(), which invalidates
+ * the table's relation cache entry in every backend at commit (and in its
+ * own backend at once); ReferencesAtRelcache drops the codes then.  On a
+ * distributed installation (where Citus allows no trigger on a reference
+ * table) nothing is kept: every call reads the rows.
  */
-char *
-ReferenceList(ReferenceKind kind)
+static const char *const reference_table[REFERENCE_KINDS] = {
+	"lane", "lane", "lane", "service", "channel", "passport_kind"
+};
+static MemoryContext reference_cxt = NULL;
+static char **reference_codes[REFERENCE_KINDS];
+static int	reference_count[REFERENCE_KINDS];
+static Oid	reference_relid[REFERENCE_KINDS];
+static uint64 reference_invalidations = 0;
+
+/* ReferencesAtRelcache forgets the codes of an invalidated table. */
+static void
+ReferencesAtRelcache(Datum arg, Oid relid)
+{
+	int			kind;
+
+	reference_invalidations++;
+	for (kind = 0; kind < REFERENCE_KINDS; kind++)
+		if (reference_codes[kind] != NULL &&
+			(relid == InvalidOid || relid == reference_relid[kind]))
+		{
+			reference_codes[kind] = NULL;
+			reference_count[kind] = 0;
+		}
+}
+
+/* ReferencesCached tells whether this backend keeps reference codes. */
+bool
+ReferencesCached(void)
+{
+	return !PassportDistributed();
+}
+
+/*
+ * ReferenceCodes returns the codes of kind in their order, read once and
+ * kept (ReferencesCached) or read on every call.  Codes to keep are read
+ * with a snapshot taken after the pending invalidations were applied, and
+ * kept only when no invalidation came while they were read: a change
+ * committed before the snapshot is in the codes, one committed after it
+ * invalidates them, in any isolation level.  The caller holds an SPI
+ * connection.
+ */
+static char **
+ReferenceCodes(ReferenceKind kind, int *count)
 {
 	static SPIPlanPtr plans[REFERENCE_KINDS];
 	static const char *const sql[REFERENCE_KINDS] = {
@@ -225,19 +275,116 @@ ReferenceList(ReferenceKind kind)
 		"SELECT c.channel FROM passport.channel c ORDER BY c.channel",
 		"SELECT k.kind_code FROM passport.passport_kind k ORDER BY k.kind_code"
 	};
-	StringInfoData buf;
+	bool		keep = ReferencesCached();
+	MemoryContext oldcontext;
+	char	  **codes;
+	Oid			relid = InvalidOid;
+	uint64		invalidations = 0;
+	int			rc;
 	int			n;
 	int			i;
 
-	n = PassportExecute(PassportPrepare(&plans[kind], sql[kind], 0, NULL), NULL, NULL, true, 0);
+	if (keep && reference_codes[kind] != NULL)
+	{
+		*count = reference_count[kind];
+		return reference_codes[kind];
+	}
+	if (keep && reference_cxt == NULL)
+	{
+		reference_cxt = AllocSetContextCreate(TopMemoryContext, "passport reference codes",
+											  ALLOCSET_SMALL_SIZES);
+		CacheRegisterRelcacheCallback(ReferencesAtRelcache, (Datum) 0);
+	}
+	PassportPrepare(&plans[kind], sql[kind], 0, NULL);
+	if (keep)
+	{
+		AcceptInvalidationMessages();
+		relid = PassportRelid(reference_table[kind]);
+		invalidations = reference_invalidations;
+		rc = SPI_execute_snapshot(plans[kind], NULL, NULL, GetLatestSnapshot(),
+								  InvalidSnapshot, true, false, 0);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
+		n = (int) SPI_processed;
+		keep = invalidations == reference_invalidations;
+	}
+	else
+		n = PassportExecute(plans[kind], NULL, NULL, true, 0);
+	oldcontext = MemoryContextSwitchTo(keep ? reference_cxt : CurrentMemoryContext);
+	codes = palloc(sizeof(char *) * (n + 1));
+	for (i = 0; i < n; i++)
+		codes[i] = pstrdup(PassportGetText(i, 1));
+	codes[n] = NULL;
+	MemoryContextSwitchTo(oldcontext);
+	if (keep)
+	{
+		reference_codes[kind] = codes;
+		reference_count[kind] = n;
+		reference_relid[kind] = relid;
+	}
+	*count = n;
+	return codes;
+}
+
+/* ReferenceHas tells whether code is one of the codes of kind. */
+bool
+ReferenceHas(ReferenceKind kind, const char *code)
+{
+	char	  **codes;
+	int			n;
+	int			i;
+
+	codes = ReferenceCodes(kind, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(codes[i], code) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * ReferenceList returns the codes of a reference table as "a, b and c",
+ * for hints: the texts that tell a caller what is allowed are derived from
+ * the rows that decide it.  The caller holds an SPI connection.
+ */
+char *
+ReferenceList(ReferenceKind kind)
+{
+	StringInfoData buf;
+	char	  **codes;
+	int			n;
+	int			i;
+
+	codes = ReferenceCodes(kind, &n);
 	initStringInfo(&buf);
 	for (i = 0; i < n; i++)
 	{
 		if (i > 0)
 			appendStringInfoString(&buf, i == n - 1 ? " and " : ", ");
-		appendStringInfoString(&buf, PassportGetText(i, 1));
+		appendStringInfoString(&buf, codes[i]);
 	}
 	return n > 0 ? buf.data : pstrdup("none");
+}
+
+PG_FUNCTION_INFO_V1(passport_reference_changed);
+
+/*
+ * passport_reference_changed is the statement trigger
+ * passport.reference_changed() of the reference tables whose codes
+ * backends keep: it invalidates the table's relation cache entry, in this
+ * backend at the next command and in every other at commit, and with it
+ * the codes kept (ReferencesAtRelcache).
+ */
+Datum
+passport_reference_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("passport.reference_changed() is a trigger function")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
 }
 
 /*
@@ -247,16 +394,8 @@ ReferenceList(ReferenceKind kind)
 void
 RequireWalkInLane(const char *lane)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[1] = {TEXTOID};
-	Datum		values[1];
-
 	RequireText(lane, "lane");
-	values[0] = CStringGetTextDatum(lane);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT 1 FROM passport.lane l WHERE l.lane_code = $1 AND l.walk_in",
-										1, types),
-						values, NULL, true, 1) != 1)
+	if (!ReferenceHas(REFERENCE_WALK_IN_LANES, lane))
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_NOT_BOOKABLE),
 				 errmsg("lane \"%s\" takes no walk-ins", lane),

@@ -63,18 +63,6 @@ Shown(const char *input)
 	return psprintf("%.*s...", pg_mbcliplen(input, (int) len, 40), input);
 }
 
-/* PassportRelid returns the OID of relation passport.<name>. */
-static Oid
-PassportRelid(const char *name)
-{
-	Oid			nsp = get_namespace_oid("passport", false);
-	Oid			relid = get_relname_relid(name, nsp);
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "relation passport.%s does not exist", name);
-	return relid;
-}
-
 /*
  * KeyBytes copies the installation key into bytes[32].  The oldest key
  * wins: after a restore into a fresh database the restored key is older

@@ -93,7 +93,11 @@ extern void LookupOfficeBy(int64 office_id, const char *office_code, TimestampTz
 extern void LookupArgOffice(FunctionCallInfo fcinfo, int n, TimestampTz now, OfficeInfo *office);
 extern void RequireWalkInLane(const char *lane);
 
-/* Reference tables whose codes hints list (ReferenceList). */
+/*
+ * Reference rows that requests name (lanes, services, channels, passport
+ * kinds): whether one exists (ReferenceHas), and the list that hints give
+ * (ReferenceList).
+ */
 typedef enum ReferenceKind
 {
 	REFERENCE_LANES,
@@ -105,6 +109,8 @@ typedef enum ReferenceKind
 	REFERENCE_KINDS
 } ReferenceKind;
 extern char *ReferenceList(ReferenceKind kind);
+extern bool ReferenceHas(ReferenceKind kind, const char *code);
+extern bool ReferencesCached(void);
 
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);
@@ -121,6 +127,7 @@ extern void PassportRetired(const char *symbol, const char *version) pg_attribut
 
 /* SPI helpers (spi.c) */
 extern bool PassportDistributed(void);
+extern Oid	PassportRelid(const char *name);
 extern SPIPlanPtr PassportPrepare(SPIPlanPtr *cache, const char *sql,
 								  int nargs, const Oid *argtypes);
 extern int	PassportExecute(SPIPlanPtr plan, const Datum *values,

@@ -197,6 +197,48 @@ typedef enum ProbeColumn
 #define PROBE_COLUMNS	PROBE_RELEASED
 
 /*
+ * The probe's statement.  The lane, service and channel are checked in it,
+ * or in C when the backend keeps their codes (see ReferenceCodes), and
+ * then their four columns are null and the statement joins three tables
+ * fewer.
+ */
+#define PROBE_SQL(refs, joins) \
+	"SELECT o.code, o.name, o.time_zone, o.active, " \
+	refs "       d.day, d.lo, d.hi, d.pref, " \
+	"       ($4 AT TIME ZONE o.time_zone)::date, " \
+	"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, " \
+	"       r.service, r.status, r.nik, r.full_name, r.birth_date, " \
+	"       EXISTS (SELECT 1 FROM passport.slot c " \
+	"                WHERE c.office_id = $1 AND c.lane = $2 AND NOT c.is_full " \
+	"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi " \
+	"                  AND c.opens_at <= $4), " \
+	"       EXISTS (SELECT 1 FROM passport.slot c " \
+	"                WHERE c.office_id = $1 AND c.lane = $2 " \
+	"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi " \
+	"                  AND c.opens_at <= $4) " \
+	"  FROM passport.office o " \
+	" CROSS JOIN LATERAL ( " \
+	"   SELECT x.day, (x.day::timestamp AT TIME ZONE o.time_zone) AS lo, " \
+	"          CASE WHEN $7 THEN 'infinity'::timestamptz " \
+	"               ELSE ((x.day + 1)::timestamp AT TIME ZONE o.time_zone) END AS hi, " \
+	"          ((x.day + $6) AT TIME ZONE o.time_zone) AS pref " \
+	"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d " \
+	joins "  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x " \
+	"                      WHERE x.office_id = $1 AND x.channel = $8 " \
+	"                        AND coalesce(x.sender, '') = coalesce($10, '') " \
+	"                        AND x.idempotency_key = $9 LIMIT 1) r ON true " \
+	" WHERE o.office_id = $1"
+#define PROBE_REFERENCES_READ \
+	"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), " \
+	"       v.service_code IS NOT NULL, ch.channel IS NOT NULL, "
+#define PROBE_REFERENCES_JOINED \
+	"  LEFT JOIN passport.lane l ON l.lane_code = $2 " \
+	"  LEFT JOIN passport.service v ON v.service_code = $3 " \
+	"  LEFT JOIN passport.channel ch ON ch.channel = $8 "
+#define PROBE_REFERENCES_KEPT \
+	"       NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, "
+
+/*
  * ResolveOffice returns the number of the office with code (any case), from
  * a per-backend cache that ProbeBooking checks on every call (an office
  * keeps its number and code); PP011 when there is no such office.
@@ -254,8 +296,8 @@ unknown:
 
 /*
  * ProbeBooking reads, in one statement, everything a booking checks before
- * it writes: the office (with lane, service, channel and the local day's
- * bounds), an earlier reservation of the same client (channel and sender)
+ * it writes: the office (with the local day's bounds, and the lane,
+ * service and channel unless the backend keeps their codes), an earlier reservation of the same client (channel and sender)
  * with the same idempotency key (none when key is NULL), and whether any
  * place is free in the range.  Every table of the office is read by its
  * office number, so the statement is one office's work.  It takes a fresh
@@ -270,9 +312,14 @@ ProbeBooking(int64 office_id, const char *office_code, const char *lane, const c
 			 const char *sender, const char *key, MemoryContext cxt,
 			 OfficeCall *oc, BookingProbe *probe)
 {
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plans[2];
+	static const char *const sql[2] = {
+		PROBE_SQL(PROBE_REFERENCES_READ, PROBE_REFERENCES_JOINED),
+		PROBE_SQL(PROBE_REFERENCES_KEPT, "")
+	};
 	static const Oid types[10] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
 	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
+	int			kept = ReferencesCached() ? 1 : 0;
 	Datum		values[10];
 	char		nulls[10];
 	bool		isnull;
@@ -280,6 +327,13 @@ ProbeBooking(int64 office_id, const char *office_code, const char *lane, const c
 	int			attempt;
 	int			n = 0;
 
+	if (kept)
+	{
+		oc->lane_known = ReferenceHas(REFERENCE_LANES, lane);
+		oc->lane_bookable = ReferenceHas(REFERENCE_BOOKABLE_LANES, lane);
+		oc->service_known = ReferenceHas(REFERENCE_SERVICES, service);
+		oc->channel_known = ReferenceHas(REFERENCE_CHANNELS, channel);
+	}
 	memset(nulls, ' ', sizeof(nulls));
 	values[1] = CStringGetTextDatum(lane);
 	values[2] = CStringGetTextDatum(service);
@@ -300,38 +354,7 @@ ProbeBooking(int64 office_id, const char *office_code, const char *lane, const c
 		if (code != NULL)
 			office_id = ResolveOffice(code, attempt > 0);
 		values[0] = Int64GetDatum(office_id);
-		n = PassportExecute(PassportPrepare(&plan,
-											"SELECT o.code, o.name, o.time_zone, o.active, "
-											"       l.lane_code IS NOT NULL, coalesce(l.bookable, false), "
-											"       v.service_code IS NOT NULL, ch.channel IS NOT NULL, "
-											"       d.day, d.lo, d.hi, d.pref, "
-											"       ($4 AT TIME ZONE o.time_zone)::date, "
-											"       r.code, r.local_date, r.starts_at, r.ends_at, r.lane, "
-											"       r.service, r.status, r.nik, r.full_name, r.birth_date, "
-											"       EXISTS (SELECT 1 FROM passport.slot c "
-											"                WHERE c.office_id = $1 AND c.lane = $2 AND NOT c.is_full "
-											"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
-											"                  AND c.opens_at <= $4), "
-											"       EXISTS (SELECT 1 FROM passport.slot c "
-											"                WHERE c.office_id = $1 AND c.lane = $2 "
-											"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi "
-											"                  AND c.opens_at <= $4) "
-											"  FROM passport.office o "
-											" CROSS JOIN LATERAL ( "
-											"   SELECT x.day, (x.day::timestamp AT TIME ZONE o.time_zone) AS lo, "
-											"          CASE WHEN $7 THEN 'infinity'::timestamptz "
-											"               ELSE ((x.day + 1)::timestamp AT TIME ZONE o.time_zone) END AS hi, "
-											"          ((x.day + $6) AT TIME ZONE o.time_zone) AS pref "
-											"     FROM (SELECT coalesce($5, ($4 AT TIME ZONE o.time_zone)::date) AS day) x) d "
-											"  LEFT JOIN passport.lane l ON l.lane_code = $2 "
-											"  LEFT JOIN passport.service v ON v.service_code = $3 "
-											"  LEFT JOIN passport.channel ch ON ch.channel = $8 "
-											"  LEFT JOIN LATERAL (SELECT * FROM passport.reservation x "
-											"                      WHERE x.office_id = $1 AND x.channel = $8 "
-											"                        AND coalesce(x.sender, '') = coalesce($10, '') "
-											"                        AND x.idempotency_key = $9 LIMIT 1) r ON true "
-											" WHERE o.office_id = $1",
-											10, types),
+		n = PassportExecute(PassportPrepare(&plans[kept], sql[kept], 10, types),
 							values, nulls, false, 1);
 		if (n == 1 && (code == NULL || strcmp(PassportGetText(0, PROBE_OFFICE_CODE), code) == 0))
 			break;
@@ -351,10 +374,13 @@ ProbeBooking(int64 office_id, const char *office_code, const char *lane, const c
 	oc->name = PassportGetText(0, PROBE_OFFICE_NAME);
 	oc->time_zone = PassportGetText(0, PROBE_TIME_ZONE);
 	oc->active = DatumGetBool(PassportGetDatum(0, PROBE_ACTIVE, &isnull));
-	oc->lane_known = DatumGetBool(PassportGetDatum(0, PROBE_LANE_KNOWN, &isnull));
-	oc->lane_bookable = DatumGetBool(PassportGetDatum(0, PROBE_LANE_BOOKABLE, &isnull));
-	oc->service_known = DatumGetBool(PassportGetDatum(0, PROBE_SERVICE_KNOWN, &isnull));
-	oc->channel_known = DatumGetBool(PassportGetDatum(0, PROBE_CHANNEL_KNOWN, &isnull));
+	if (!kept)
+	{
+		oc->lane_known = DatumGetBool(PassportGetDatum(0, PROBE_LANE_KNOWN, &isnull));
+		oc->lane_bookable = DatumGetBool(PassportGetDatum(0, PROBE_LANE_BOOKABLE, &isnull));
+		oc->service_known = DatumGetBool(PassportGetDatum(0, PROBE_SERVICE_KNOWN, &isnull));
+		oc->channel_known = DatumGetBool(PassportGetDatum(0, PROBE_CHANNEL_KNOWN, &isnull));
+	}
 	oc->day = DatumGetDateADT(PassportGetDatum(0, PROBE_DAY, &isnull));
 	oc->day_start = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_START, &isnull));
 	oc->day_end = DatumGetTimestampTz(PassportGetDatum(0, PROBE_DAY_END, &isnull));

@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -68,6 +69,18 @@ PassportDistributed(void)
 		}
 	}
 	return distributed == 1;
+}
+
+/* PassportRelid returns the OID of relation passport.<name>. */
+Oid
+PassportRelid(const char *name)
+{
+	Oid			nsp = get_namespace_oid("passport", false);
+	Oid			relid = get_relname_relid(name, nsp);
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "relation passport.%s does not exist", name);
+	return relid;
 }
 
 PG_FUNCTION_INFO_V1(passport_forget_distribution);

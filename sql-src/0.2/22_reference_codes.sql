@@ -1,0 +1,27 @@
+--------------------------------------------------------------------------
+-- The codes of lanes, services, channels and passport kinds, kept by each
+-- backend of a single node
+--------------------------------------------------------------------------
+
+-- Every booking checks its lane, service and channel. A backend keeps
+-- their codes instead of reading the rows in every booking's statement; a
+-- statement that changes one of these tables invalidates what every
+-- backend keeps, at its commit (and in its own transaction at once).
+-- passport.distribute() drops the triggers: Citus takes no trigger on a
+-- reference table, and on a cluster backends keep nothing.
+CREATE FUNCTION passport.reference_changed()
+  RETURNS trigger
+  AS 'MODULE_PATHNAME', 'passport_reference_changed'
+  LANGUAGE C;
+COMMENT ON FUNCTION passport.reference_changed() IS
+  'Statement trigger of passport.lane, passport.service, passport.channel and passport.passport_kind: the codes each backend keeps of the table are read again after the change commits.';
+REVOKE ALL ON FUNCTION passport.reference_changed() FROM PUBLIC;
+
+CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.lane
+  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
+CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.service
+  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
+CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.channel
+  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
+CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.passport_kind
+  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
