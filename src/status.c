@@ -498,17 +498,9 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 static void
 CheckPassportChoice(const char *kind, const char *service)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[1] = {TEXTOID};
-	Datum		values[1];
-
 	RequireText(kind, "passport_kind");
 	RequireText(service, "service");
-	values[0] = CStringGetTextDatum(kind);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT 1 FROM passport.passport_kind k WHERE k.kind_code = $1",
-										1, types),
-						values, NULL, true, 1) != 1)
+	if (!ReferenceHas(REFERENCE_PASSPORT_KINDS, kind))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown passport kind \"%s\"", kind),
@@ -727,9 +719,6 @@ passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 	int32		validity = PG_ARGISNULL(8) ? 10 : PG_GETARG_INT32(8);
 	bool		force_majeure = !PG_ARGISNULL(9) && PG_GETARG_BOOL(9);
 	TimestampTz now = PassportNow();
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[1] = {TEXTOID};
-	Datum		values[1];
 	char		nik[17];
 	char	   *phone = NULL;
 	OfficeInfo	office;
@@ -755,11 +744,7 @@ passport_open_walk_in_0_2(PG_FUNCTION_ARGS)
 	CheckPassportChoice(kind, service);
 	LookupArgOffice(fcinfo, 0, now, &office);
 	office_id = office.office_id;
-	values[0] = CStringGetTextDatum(service);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT 1 FROM passport.service v WHERE v.service_code = $1",
-										1, types),
-						values, NULL, true, 1) != 1)
+	if (!ReferenceHas(REFERENCE_SERVICES, service))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown service \"%s\"", service)));
