@@ -108,6 +108,17 @@ ShowLocal(TimestampTz ts, const char *tzname)
 					tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
+/* An office as a backend keeps it (see ReferenceCodes). */
+typedef struct KeptOffice
+{
+	int64		office_id;
+	char	   *code;
+	char	   *name;
+	char	   *time_zone;
+	bool		active;
+} KeptOffice;
+static KeptOffice *KeptOfficeRow(int64 office_id, const char *code);
+
 /* Result columns of LookupOffice's statement. */
 typedef enum OfficeColumn
 {
@@ -120,6 +131,41 @@ typedef enum OfficeColumn
 	OFFICE_DAY_END
 } OfficeColumn;
 #define OFFICE_COLUMNS	OFFICE_DAY_END
+
+/* UnknownOffice raises PP011 for an office number or code. */
+static void
+UnknownOffice(int64 office_id, const char *office_code)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
+			 errmsg("unknown office \"%s\"",
+					office_id > 0 ? psprintf(INT64_FORMAT, office_id) : office_code),
+			 errdetail("No active office has this %s.", office_id > 0 ? "number" : "code")));
+}
+
+/*
+ * OfficeDay fills office from a kept office row: its local date at now and
+ * that day's bounds, as AT TIME ZONE computes them in the statement.
+ */
+static void
+OfficeDay(const KeptOffice *row, TimestampTz now, OfficeInfo *office)
+{
+	Datum		zone = CStringGetTextDatum(row->time_zone);
+	Datum		local = DirectFunctionCall2(timestamptz_zone, zone, TimestampTzGetDatum(now));
+	DateADT		today = DatumGetDateADT(DirectFunctionCall1(timestamp_date, local));
+
+	office->office_id = row->office_id;
+	office->code = pstrdup(row->code);
+	office->name = pstrdup(row->name);
+	office->time_zone = pstrdup(row->time_zone);
+	office->today = today;
+	office->day_start = DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, zone,
+																DirectFunctionCall1(date_timestamp,
+																					DateADTGetDatum(today))));
+	office->day_end = DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, zone,
+															  DirectFunctionCall1(date_timestamp,
+																				  DateADTGetDatum(today + 1))));
+}
 
 /*
  * LookupOffice reads an active office by its code (any case), with its
@@ -148,6 +194,15 @@ LookupOfficeBy(int64 office_id, const char *office_code, TimestampTz now, Office
 	bool		isnull;
 	int			n;
 
+	if (ReferencesCached())
+	{
+		KeptOffice *row = KeptOfficeRow(office_id, office_id > 0 ? NULL : Upper(office_code));
+
+		if (row == NULL || !row->active)
+			UnknownOffice(office_id, office_code);
+		OfficeDay(row, now, office);
+		return;
+	}
 	values[1] = TimestampTzGetDatum(now);
 	if (office_id > 0)
 	{
@@ -176,11 +231,7 @@ LookupOfficeBy(int64 office_id, const char *office_code, TimestampTz now, Office
 							values, NULL, true, 1);
 	}
 	if (n != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
-				 errmsg("unknown office \"%s\"",
-						office_id > 0 ? psprintf(INT64_FORMAT, office_id) : office_code),
-				 errdetail("No active office has this %s.", office_id > 0 ? "number" : "code")));
+		UnknownOffice(office_id, office_code);
 	PassportExpectColumns(OFFICE_COLUMNS);
 	office->office_id = DatumGetInt64(PassportGetDatum(0, OFFICE_ID, &isnull));
 	office->code = PassportGetText(0, OFFICE_CODE);
@@ -213,12 +264,13 @@ LookupArgOffice(FunctionCallInfo fcinfo, int n, TimestampTz now, OfficeInfo *off
 }
 
 /*
- * The codes of the reference tables, kept per backend on a single node:
- * every booking checks its lane, service and channel, and reading them in
- * its statement made its plan the largest of the booking.  A statement on
- * one of the tables fires passport.reference_changed(), which invalidates
- * the table's relation cache entry in every backend at commit (and in its
- * own backend at once); ReferencesAtRelcache drops the codes then.  On a
+ * The codes of the reference tables and the offices, kept per backend on a
+ * single node: every booking checks its lane, service and channel, and
+ * most calls read their office; reading those rows in every call's
+ * statements made them larger or more numerous.  A statement on one of the
+ * tables fires passport.reference_changed(), which invalidates the table's
+ * relation cache entry in every backend at commit (and in its own backend
+ * at once); ReferencesAtRelcache drops what is kept of it then.  On a
  * distributed installation (where Citus allows no trigger on a reference
  * table) nothing is kept: every call reads the rows.
  */
@@ -231,7 +283,12 @@ static int	reference_count[REFERENCE_KINDS];
 static Oid	reference_relid[REFERENCE_KINDS];
 static uint64 reference_invalidations = 0;
 
-/* ReferencesAtRelcache forgets the codes of an invalidated table. */
+/* The offices, kept likewise (LookupOfficeBy). */
+static KeptOffice *kept_offices = NULL;
+static int	kept_office_count = 0;
+static Oid	kept_office_relid = InvalidOid;
+
+/* ReferencesAtRelcache forgets what it keeps of an invalidated table. */
 static void
 ReferencesAtRelcache(Datum arg, Oid relid)
 {
@@ -245,9 +302,14 @@ ReferencesAtRelcache(Datum arg, Oid relid)
 			reference_codes[kind] = NULL;
 			reference_count[kind] = 0;
 		}
+	if (kept_offices != NULL && (relid == InvalidOid || relid == kept_office_relid))
+	{
+		kept_offices = NULL;
+		kept_office_count = 0;
+	}
 }
 
-/* ReferencesCached tells whether this backend keeps reference codes. */
+/* ReferencesCached tells whether this backend keeps offices and codes. */
 bool
 ReferencesCached(void)
 {
@@ -255,12 +317,49 @@ ReferencesCached(void)
 }
 
 /*
+ * ReadToKeep runs plan (no parameters) for rows a backend keeps when *keep
+ * (then it sets *keep to whether they may be kept), or else for this call
+ * only.  Rows to keep are read with a snapshot taken after the pending
+ * invalidations were applied, and kept only when no invalidation came
+ * while they were read: a change committed before the snapshot is in the
+ * rows, one committed after it invalidates them, in any isolation level.
+ * The caller holds an SPI connection; it switches to KeptContext() to
+ * copy the rows it keeps.
+ */
+static int
+ReadToKeep(SPIPlanPtr plan, bool *keep)
+{
+	uint64		invalidations;
+	int			rc;
+
+	if (!*keep)
+		return PassportExecute(plan, NULL, NULL, true, 0);
+	AcceptInvalidationMessages();
+	invalidations = reference_invalidations;
+	rc = SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							  true, false, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
+	*keep = invalidations == reference_invalidations;
+	return (int) SPI_processed;
+}
+
+/* KeptContext returns the memory of what the backend keeps. */
+static MemoryContext
+KeptContext(void)
+{
+	if (reference_cxt == NULL)
+	{
+		reference_cxt = AllocSetContextCreate(TopMemoryContext, "passport reference rows",
+											  ALLOCSET_SMALL_SIZES);
+		CacheRegisterRelcacheCallback(ReferencesAtRelcache, (Datum) 0);
+	}
+	return reference_cxt;
+}
+
+/*
  * ReferenceCodes returns the codes of kind in their order, read once and
- * kept (ReferencesCached) or read on every call.  Codes to keep are read
- * with a snapshot taken after the pending invalidations were applied, and
- * kept only when no invalidation came while they were read: a change
- * committed before the snapshot is in the codes, one committed after it
- * invalidates them, in any isolation level.  The caller holds an SPI
+ * kept (ReferencesCached) or read on every call.  The caller holds an SPI
  * connection.
  */
 static char **
@@ -279,8 +378,6 @@ ReferenceCodes(ReferenceKind kind, int *count)
 	MemoryContext oldcontext;
 	char	  **codes;
 	Oid			relid = InvalidOid;
-	uint64		invalidations = 0;
-	int			rc;
 	int			n;
 	int			i;
 
@@ -289,28 +386,10 @@ ReferenceCodes(ReferenceKind kind, int *count)
 		*count = reference_count[kind];
 		return reference_codes[kind];
 	}
-	if (keep && reference_cxt == NULL)
-	{
-		reference_cxt = AllocSetContextCreate(TopMemoryContext, "passport reference codes",
-											  ALLOCSET_SMALL_SIZES);
-		CacheRegisterRelcacheCallback(ReferencesAtRelcache, (Datum) 0);
-	}
-	PassportPrepare(&plans[kind], sql[kind], 0, NULL);
 	if (keep)
-	{
-		AcceptInvalidationMessages();
 		relid = PassportRelid(reference_table[kind]);
-		invalidations = reference_invalidations;
-		rc = SPI_execute_snapshot(plans[kind], NULL, NULL, GetLatestSnapshot(),
-								  InvalidSnapshot, true, false, 0);
-		if (rc < 0)
-			elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
-		n = (int) SPI_processed;
-		keep = invalidations == reference_invalidations;
-	}
-	else
-		n = PassportExecute(plans[kind], NULL, NULL, true, 0);
-	oldcontext = MemoryContextSwitchTo(keep ? reference_cxt : CurrentMemoryContext);
+	n = ReadToKeep(PassportPrepare(&plans[kind], sql[kind], 0, NULL), &keep);
+	oldcontext = MemoryContextSwitchTo(keep ? KeptContext() : CurrentMemoryContext);
 	codes = palloc(sizeof(char *) * (n + 1));
 	for (i = 0; i < n; i++)
 		codes[i] = pstrdup(PassportGetText(i, 1));
@@ -324,6 +403,62 @@ ReferenceCodes(ReferenceKind kind, int *count)
 	}
 	*count = n;
 	return codes;
+}
+
+/*
+ * KeptOfficeRow returns the row of the office with office_id (when
+ * positive) or code (upper case), or NULL when there is none; the offices
+ * are read once and kept.  Only when ReferencesCached().
+ */
+static KeptOffice *
+KeptOfficeRow(int64 office_id, const char *code)
+{
+	static SPIPlanPtr plan = NULL;
+	int			i;
+
+	if (kept_offices == NULL)
+	{
+		bool		keep = true;
+		Oid			relid = PassportRelid("office");
+		MemoryContext oldcontext;
+		KeptOffice *rows;
+		bool		isnull;
+		int			n;
+
+		n = ReadToKeep(PassportPrepare(&plan,
+									   "SELECT o.office_id, o.code, o.name, o.time_zone, o.active "
+									   "  FROM passport.office o",
+									   0, NULL),
+					   &keep);
+		oldcontext = MemoryContextSwitchTo(keep ? KeptContext() : CurrentMemoryContext);
+		rows = palloc0(sizeof(KeptOffice) * (n + 1));
+		for (i = 0; i < n; i++)
+		{
+			rows[i].office_id = DatumGetInt64(PassportGetDatum(i, 1, &isnull));
+			rows[i].code = pstrdup(PassportGetText(i, 2));
+			rows[i].name = pstrdup(PassportGetText(i, 3));
+			rows[i].time_zone = pstrdup(PassportGetText(i, 4));
+			rows[i].active = DatumGetBool(PassportGetDatum(i, 5, &isnull));
+		}
+		MemoryContextSwitchTo(oldcontext);
+		if (!keep)
+		{
+			/* changed while read: this call uses the rows, nobody keeps them */
+			for (i = 0; i < n; i++)
+				if (office_id > 0 ? rows[i].office_id == office_id
+					: strcmp(rows[i].code, code) == 0)
+					return &rows[i];
+			return NULL;
+		}
+		kept_offices = rows;
+		kept_office_count = n;
+		kept_office_relid = relid;
+	}
+	for (i = 0; i < kept_office_count; i++)
+		if (office_id > 0 ? kept_offices[i].office_id == office_id
+			: strcmp(kept_offices[i].code, code) == 0)
+			return &kept_offices[i];
+	return NULL;
 }
 
 /* ReferenceHas tells whether code is one of the codes of kind. */

@@ -768,13 +768,14 @@ BEGIN
     COMMIT;
   END IF;
 
-  -- the triggers that tell one node's backends that reference codes
-  -- changed go: Citus takes no trigger on a reference table, and on a
+  -- the triggers that tell one node's backends that offices or reference
+  -- codes changed go: Citus takes no trigger on a reference table, and on a
   -- cluster backends keep no codes
   DROP TRIGGER IF EXISTS reference_changed ON passport.lane;
   DROP TRIGGER IF EXISTS reference_changed ON passport.service;
   DROP TRIGGER IF EXISTS reference_changed ON passport.channel;
   DROP TRIGGER IF EXISTS reference_changed ON passport.passport_kind;
+  DROP TRIGGER IF EXISTS reference_changed ON passport.office;
 
   -- 1. the tables, foreign-key targets first; no foreign key from a table
   -- not yet converted may turn it into a Citus local table meanwhile

@@ -1,12 +1,14 @@
 --------------------------------------------------------------------------
--- The codes of lanes, services, channels and passport kinds, kept by each
--- backend of a single node
+-- The offices and the codes of lanes, services, channels and passport
+-- kinds, kept by each backend of a single node
 --------------------------------------------------------------------------
 
--- Every booking checks its lane, service and channel. A backend keeps
--- their codes instead of reading the rows in every booking's statement; a
--- statement that changes one of these tables invalidates what every
--- backend keeps, at its commit (and in its own transaction at once).
+-- Every booking checks its lane, service and channel, and most calls read
+-- their office. A backend keeps the offices (number, code, name, time
+-- zone, whether active) and those codes instead of reading the rows in
+-- every call's statements; a statement that changes one of these tables
+-- invalidates what every backend keeps, at its commit (and in its own
+-- transaction at once).
 -- passport.distribute() drops the triggers: Citus takes no trigger on a
 -- reference table, and on a cluster backends keep nothing.
 CREATE FUNCTION passport.reference_changed()
@@ -14,7 +16,7 @@ CREATE FUNCTION passport.reference_changed()
   AS 'MODULE_PATHNAME', 'passport_reference_changed'
   LANGUAGE C;
 COMMENT ON FUNCTION passport.reference_changed() IS
-  'Statement trigger of passport.lane, passport.service, passport.channel and passport.passport_kind: the codes each backend keeps of the table are read again after the change commits.';
+  'Statement trigger of passport.office, passport.lane, passport.service, passport.channel and passport.passport_kind: what each backend keeps of the table is read again after the change commits.';
 REVOKE ALL ON FUNCTION passport.reference_changed() FROM PUBLIC;
 
 CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.lane
@@ -24,4 +26,6 @@ CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON
 CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.channel
   FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
 CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.passport_kind
+  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
+CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.office
   FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
