@@ -770,12 +770,16 @@ BEGIN
 
   -- the triggers that tell one node's backends that offices or reference
   -- codes changed go: Citus takes no trigger on a reference table, and on a
-  -- cluster backends keep no codes
-  DROP TRIGGER IF EXISTS reference_changed ON passport.lane;
-  DROP TRIGGER IF EXISTS reference_changed ON passport.service;
-  DROP TRIGGER IF EXISTS reference_changed ON passport.channel;
-  DROP TRIGGER IF EXISTS reference_changed ON passport.passport_kind;
-  DROP TRIGGER IF EXISTS reference_changed ON passport.office;
+  -- cluster backends keep nothing (only the triggers still there are
+  -- named: Citus refuses even DROP TRIGGER IF EXISTS on a reference table)
+  FOR r IN SELECT t.tgrelid::pg_catalog.regclass AS rel
+             FROM pg_catalog.pg_trigger t
+             JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+            WHERE t.tgname = 'reference_changed'
+              AND c.relnamespace = 'passport'::pg_catalog.regnamespace
+  LOOP
+    EXECUTE pg_catalog.format('DROP TRIGGER reference_changed ON %s', r.rel);
+  END LOOP;
 
   -- 1. the tables, foreign-key targets first; no foreign key from a table
   -- not yet converted may turn it into a Citus local table meanwhile
