@@ -277,7 +277,6 @@ LookupArgOffice(FunctionCallInfo fcinfo, int n, TimestampTz now, OfficeInfo *off
 static const char *const reference_table[REFERENCE_KINDS] = {
 	"lane", "lane", "lane", "service", "channel", "passport_kind"
 };
-static MemoryContext reference_cxt = NULL;
 static char **reference_codes[REFERENCE_KINDS];
 static int	reference_count[REFERENCE_KINDS];
 static Oid	reference_relid[REFERENCE_KINDS];
@@ -287,6 +286,16 @@ static uint64 reference_invalidations = 0;
 static KeptOffice *kept_offices = NULL;
 static int	kept_office_count = 0;
 static Oid	kept_office_relid = InvalidOid;
+
+/*
+ * The memory of what is kept, per kind of codes and for the offices
+ * (KEPT_OFFICES); memory of rows no longer kept is freed when they are
+ * read again, never while a caller may still hold them.
+ */
+#define KEPT_OFFICES	REFERENCE_KINDS
+static MemoryContext kept_cxt[REFERENCE_KINDS + 1];
+static MemoryContext stale_cxt[REFERENCE_KINDS + 1];
+static bool kept_callback = false;
 
 /* ReferencesAtRelcache forgets what it keeps of an invalidated table. */
 static void
@@ -301,11 +310,15 @@ ReferencesAtRelcache(Datum arg, Oid relid)
 		{
 			reference_codes[kind] = NULL;
 			reference_count[kind] = 0;
+			stale_cxt[kind] = kept_cxt[kind];
+			kept_cxt[kind] = NULL;
 		}
 	if (kept_offices != NULL && (relid == InvalidOid || relid == kept_office_relid))
 	{
 		kept_offices = NULL;
 		kept_office_count = 0;
+		stale_cxt[KEPT_OFFICES] = kept_cxt[KEPT_OFFICES];
+		kept_cxt[KEPT_OFFICES] = NULL;
 	}
 }
 
@@ -323,8 +336,8 @@ ReferencesCached(void)
  * invalidations were applied, and kept only when no invalidation came
  * while they were read: a change committed before the snapshot is in the
  * rows, one committed after it invalidates them, in any isolation level.
- * The caller holds an SPI connection; it switches to KeptContext() to
- * copy the rows it keeps.
+ * The caller holds an SPI connection; it copies the rows it keeps into
+ * KeptContext().
  */
 static int
 ReadToKeep(SPIPlanPtr plan, bool *keep)
@@ -334,6 +347,11 @@ ReadToKeep(SPIPlanPtr plan, bool *keep)
 
 	if (!*keep)
 		return PassportExecute(plan, NULL, NULL, true, 0);
+	if (!kept_callback)
+	{
+		CacheRegisterRelcacheCallback(ReferencesAtRelcache, (Datum) 0);
+		kept_callback = true;
+	}
 	AcceptInvalidationMessages();
 	invalidations = reference_invalidations;
 	rc = SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
@@ -344,17 +362,19 @@ ReadToKeep(SPIPlanPtr plan, bool *keep)
 	return (int) SPI_processed;
 }
 
-/* KeptContext returns the memory of what the backend keeps. */
+/*
+ * KeptContext returns new memory for what is kept in slot (a kind of codes
+ * or KEPT_OFFICES), freeing the memory of what was kept there before.
+ */
 static MemoryContext
-KeptContext(void)
+KeptContext(int slot)
 {
-	if (reference_cxt == NULL)
-	{
-		reference_cxt = AllocSetContextCreate(TopMemoryContext, "passport reference rows",
-											  ALLOCSET_SMALL_SIZES);
-		CacheRegisterRelcacheCallback(ReferencesAtRelcache, (Datum) 0);
-	}
-	return reference_cxt;
+	if (stale_cxt[slot] != NULL)
+		MemoryContextDelete(stale_cxt[slot]);
+	stale_cxt[slot] = NULL;
+	kept_cxt[slot] = AllocSetContextCreate(TopMemoryContext, "passport kept rows",
+										   ALLOCSET_SMALL_SIZES);
+	return kept_cxt[slot];
 }
 
 /*
@@ -389,7 +409,7 @@ ReferenceCodes(ReferenceKind kind, int *count)
 	if (keep)
 		relid = PassportRelid(reference_table[kind]);
 	n = ReadToKeep(PassportPrepare(&plans[kind], sql[kind], 0, NULL), &keep);
-	oldcontext = MemoryContextSwitchTo(keep ? KeptContext() : CurrentMemoryContext);
+	oldcontext = MemoryContextSwitchTo(keep ? KeptContext(kind) : CurrentMemoryContext);
 	codes = palloc(sizeof(char *) * (n + 1));
 	for (i = 0; i < n; i++)
 		codes[i] = pstrdup(PassportGetText(i, 1));
@@ -430,7 +450,7 @@ KeptOfficeRow(int64 office_id, const char *code)
 									   "  FROM passport.office o",
 									   0, NULL),
 					   &keep);
-		oldcontext = MemoryContextSwitchTo(keep ? KeptContext() : CurrentMemoryContext);
+		oldcontext = MemoryContextSwitchTo(keep ? KeptContext(KEPT_OFFICES) : CurrentMemoryContext);
 		rows = palloc0(sizeof(KeptOffice) * (n + 1));
 		for (i = 0; i < n; i++)
 		{
