@@ -108,17 +108,6 @@ ShowLocal(TimestampTz ts, const char *tzname)
 					tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
-/* An office as a backend keeps it (see ReferenceCodes). */
-typedef struct KeptOffice
-{
-	int64		office_id;
-	char	   *code;
-	char	   *name;
-	char	   *time_zone;
-	bool		active;
-} KeptOffice;
-static KeptOffice *KeptOfficeRow(int64 office_id, const char *code);
-
 /* Result columns of LookupOffice's statement. */
 typedef enum OfficeColumn
 {
@@ -196,7 +185,7 @@ LookupOfficeBy(int64 office_id, const char *office_code, TimestampTz now, Office
 
 	if (ReferencesCached())
 	{
-		KeptOffice *row = KeptOfficeRow(office_id, office_id > 0 ? NULL : Upper(office_code));
+		const KeptOffice *row = KeptOfficeRow(office_id, office_id > 0 ? NULL : Upper(office_code));
 
 		if (row == NULL || !row->active)
 			UnknownOffice(office_id, office_code);
@@ -430,7 +419,7 @@ ReferenceCodes(ReferenceKind kind, int *count)
  * positive) or code (upper case), or NULL when there is none; the offices
  * are read once and kept.  Only when ReferencesCached().
  */
-static KeptOffice *
+const KeptOffice *
 KeptOfficeRow(int64 office_id, const char *code)
 {
 	static SPIPlanPtr plan = NULL;

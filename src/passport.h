@@ -112,6 +112,17 @@ extern char *ReferenceList(ReferenceKind kind);
 extern bool ReferenceHas(ReferenceKind kind, const char *code);
 extern bool ReferencesCached(void);
 
+/* An office as a backend keeps it (when ReferencesCached()). */
+typedef struct KeptOffice
+{
+	int64		office_id;
+	char	   *code;
+	char	   *name;
+	char	   *time_zone;
+	bool		active;
+} KeptOffice;
+extern const KeptOffice *KeptOfficeRow(int64 office_id, const char *code);
+
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);
 

@@ -197,12 +197,13 @@ typedef enum ProbeColumn
 #define PROBE_COLUMNS	PROBE_RELEASED
 
 /*
- * The probe's statement.  The lane, service and channel are checked in it,
- * or in C when the backend keeps their codes (see ReferenceCodes), and
- * then their four columns are null and the statement joins three tables
- * fewer.
+ * The probe's statement.  The office is read and the lane, service and
+ * channel are checked in it, or, when the backend keeps the office and the
+ * codes (see ReferenceCodes), the office comes as parameters $11 to $14,
+ * the four columns of the codes are null, and the statement reads four
+ * tables fewer.
  */
-#define PROBE_SQL(refs, joins) \
+#define PROBE_SQL(refs, office, joins) \
 	"SELECT o.code, o.name, o.time_zone, o.active, " \
 	refs "       d.day, d.lo, d.hi, d.pref, " \
 	"       ($4 AT TIME ZONE o.time_zone)::date, " \
@@ -216,7 +217,7 @@ typedef enum ProbeColumn
 	"                WHERE c.office_id = $1 AND c.lane = $2 " \
 	"                  AND c.starts_at >= GREATEST(d.lo, $4) AND c.starts_at < d.hi " \
 	"                  AND c.opens_at <= $4) " \
-	"  FROM passport.office o " \
+	"  FROM " office " " \
 	" CROSS JOIN LATERAL ( " \
 	"   SELECT x.day, (x.day::timestamp AT TIME ZONE o.time_zone) AS lo, " \
 	"          CASE WHEN $7 THEN 'infinity'::timestamptz " \
@@ -237,6 +238,10 @@ typedef enum ProbeColumn
 	"  LEFT JOIN passport.channel ch ON ch.channel = $8 "
 #define PROBE_REFERENCES_KEPT \
 	"       NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, "
+#define PROBE_OFFICE_READ "passport.office o"
+#define PROBE_OFFICE_KEPT \
+	"(SELECT $1::bigint AS office_id, $11::text AS code, $12::text AS name, " \
+	"        $13::text AS time_zone, $14::boolean AS active) o"
 
 /*
  * ResolveOffice returns the number of the office with code (any case), from
@@ -296,14 +301,16 @@ unknown:
 
 /*
  * ProbeBooking reads, in one statement, everything a booking checks before
- * it writes: the office (with the local day's bounds, and the lane,
- * service and channel unless the backend keeps their codes), an earlier reservation of the same client (channel and sender)
- * with the same idempotency key (none when key is NULL), and whether any
- * place is free in the range.  Every table of the office is read by its
+ * it writes: the office (with the local day's bounds; the office, lane,
+ * service and channel from the rows the backend keeps, when it does), an
+ * earlier reservation of the same client (channel and sender) with the
+ * same idempotency key (none when key is NULL), and whether any place is
+ * free in the range.  Every table of the office is read by its
  * office number, so the statement is one office's work.  It takes a fresh
  * snapshot, so it sees what concurrent bookings have committed.
  * Reschedule reads the office through it too.  With office_code, the
- * office is found by code (through ResolveOffice's cache, checked here).
+ * office is found by code (among the offices the backend keeps, or
+ * through ResolveOffice's cache, checked here).
  */
 static void
 ProbeBooking(int64 office_id, const char *office_code, const char *lane, const char *service,
@@ -314,14 +321,15 @@ ProbeBooking(int64 office_id, const char *office_code, const char *lane, const c
 {
 	static SPIPlanPtr plans[2];
 	static const char *const sql[2] = {
-		PROBE_SQL(PROBE_REFERENCES_READ, PROBE_REFERENCES_JOINED),
-		PROBE_SQL(PROBE_REFERENCES_KEPT, "")
+		PROBE_SQL(PROBE_REFERENCES_READ, PROBE_OFFICE_READ, PROBE_REFERENCES_JOINED),
+		PROBE_SQL(PROBE_REFERENCES_KEPT, PROBE_OFFICE_KEPT, "")
 	};
-	static const Oid types[10] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
-	TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
+	static const Oid types[14] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, DATEOID,
+		TIMEOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID};
 	int			kept = ReferencesCached() ? 1 : 0;
-	Datum		values[10];
-	char		nulls[10];
+	const KeptOffice *ko = NULL;
+	Datum		values[14];
+	char		nulls[14];
 	bool		isnull;
 	char	   *code = office_code ? Upper(office_code) : NULL;
 	int			attempt;
@@ -348,20 +356,39 @@ ProbeBooking(int64 office_id, const char *office_code, const char *lane, const c
 	nulls[8] = key ? ' ' : 'n';
 	values[9] = sender ? CStringGetTextDatum(sender) : (Datum) 0;
 	nulls[9] = sender ? ' ' : 'n';
+	memset(values + 10, 0, sizeof(Datum) * 4);
+	memset(nulls + 10, 'n', 4);
 
-	for (attempt = 0; attempt < 2; attempt++)
+	if (kept)
 	{
-		if (code != NULL)
-			office_id = ResolveOffice(code, attempt > 0);
-		values[0] = Int64GetDatum(office_id);
-		n = PassportExecute(PassportPrepare(&plans[kept], sql[kept], 10, types),
-							values, nulls, false, 1);
-		if (n == 1 && (code == NULL || strcmp(PassportGetText(0, PROBE_OFFICE_CODE), code) == 0))
-			break;
-		n = 0;
-		if (code == NULL)
-			break;
+		ko = KeptOfficeRow(code != NULL ? 0 : office_id, code);
+		if (ko != NULL)
+		{
+			office_id = ko->office_id;
+			values[0] = Int64GetDatum(office_id);
+			values[10] = CStringGetTextDatum(ko->code);
+			values[11] = CStringGetTextDatum(ko->name);
+			values[12] = CStringGetTextDatum(ko->time_zone);
+			values[13] = BoolGetDatum(ko->active);
+			memset(nulls + 10, ' ', 4);
+			n = PassportExecute(PassportPrepare(&plans[1], sql[1], 14, types),
+								values, nulls, false, 1);
+		}
 	}
+	else
+		for (attempt = 0; attempt < 2; attempt++)
+		{
+			if (code != NULL)
+				office_id = ResolveOffice(code, attempt > 0);
+			values[0] = Int64GetDatum(office_id);
+			n = PassportExecute(PassportPrepare(&plans[0], sql[0], 14, types),
+								values, nulls, false, 1);
+			if (n == 1 && (code == NULL || strcmp(PassportGetText(0, PROBE_OFFICE_CODE), code) == 0))
+				break;
+			n = 0;
+			if (code == NULL)
+				break;
+		}
 	if (n != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
