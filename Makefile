@@ -42,6 +42,10 @@ endif
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Every object (and its bitcode, with JIT support) depends on the shared
+# headers: a changed struct must not leave an object built with the old one.
+$(OBJS) $(if $(with_llvm:no=),$(OBJS:.o=.bc)): $(wildcard src/*.h)
+
 # The update script of the version under development, from its parts.
 passport--0.1--0.2.sql: $(sort $(wildcard sql-src/0.2/*.sql))
 	cat $^ > $@
