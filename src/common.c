@@ -72,6 +72,19 @@ LocalTime(TimestampTz ts, const char *tzname)
 		* USECS_PER_SEC + fsec;
 }
 
+/*
+ * LocalDate returns the date of ts in time zone tzname, as
+ * (ts AT TIME ZONE tzname)::date computes it.
+ */
+DateADT
+LocalDate(TimestampTz ts, const char *tzname)
+{
+	Datum		local = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(tzname),
+											TimestampTzGetDatum(ts));
+
+	return DatumGetDateADT(DirectFunctionCall1(timestamp_date, local));
+}
+
 /* IsoDate formats a date as YYYY-MM-DD, whatever the DateStyle. */
 char *
 IsoDate(DateADT date)
@@ -140,8 +153,7 @@ static void
 OfficeDay(const KeptOffice *row, TimestampTz now, OfficeInfo *office)
 {
 	Datum		zone = CStringGetTextDatum(row->time_zone);
-	Datum		local = DirectFunctionCall2(timestamptz_zone, zone, TimestampTzGetDatum(now));
-	DateADT		today = DatumGetDateADT(DirectFunctionCall1(timestamp_date, local));
+	DateADT		today = LocalDate(now, row->time_zone);
 
 	office->office_id = row->office_id;
 	office->code = pstrdup(row->code);
@@ -264,9 +276,11 @@ LookupArgOffice(FunctionCallInfo fcinfo, int n, TimestampTz now, OfficeInfo *off
  * table) nothing is kept: every call reads the rows.
  */
 static const char *const reference_table[REFERENCE_KINDS] = {
-	"lane", "lane", "lane", "service", "channel", "passport_kind"
+	"lane", "lane", "lane", "service", "channel", "passport_kind",
+	"application_status", "transition_base", "lane", "lane"
 };
 static char **reference_codes[REFERENCE_KINDS];
+static char **reference_values[REFERENCE_KINDS];
 static int	reference_count[REFERENCE_KINDS];
 static Oid	reference_relid[REFERENCE_KINDS];
 static uint64 reference_invalidations = 0;
@@ -298,6 +312,7 @@ ReferencesAtRelcache(Datum arg, Oid relid)
 			(relid == InvalidOid || relid == reference_relid[kind]))
 		{
 			reference_codes[kind] = NULL;
+			reference_values[kind] = NULL;
 			reference_count[kind] = 0;
 			stale_cxt[kind] = kept_cxt[kind];
 			kept_cxt[kind] = NULL;
@@ -367,12 +382,13 @@ KeptContext(int slot)
 }
 
 /*
- * ReferenceCodes returns the codes of kind in their order, read once and
- * kept (ReferencesCached) or read on every call.  The caller holds an SPI
+ * ReferenceCodes returns the codes of kind in their order (and with
+ * values their values, or NULL for a kind without), read once and kept
+ * (ReferencesCached) or read on every call.  The caller holds an SPI
  * connection.
  */
 static char **
-ReferenceCodes(ReferenceKind kind, int *count)
+ReferenceCodes(ReferenceKind kind, int *count, char ***values)
 {
 	static SPIPlanPtr plans[REFERENCE_KINDS];
 	static const char *const sql[REFERENCE_KINDS] = {
@@ -381,11 +397,19 @@ ReferenceCodes(ReferenceKind kind, int *count)
 		"SELECT l.lane_code FROM passport.lane l WHERE l.bookable ORDER BY l.call_order",
 		"SELECT s.service_code FROM passport.service s ORDER BY s.service_code",
 		"SELECT c.channel FROM passport.channel c ORDER BY c.channel",
-		"SELECT k.kind_code FROM passport.passport_kind k ORDER BY k.kind_code"
+		"SELECT k.kind_code FROM passport.passport_kind k ORDER BY k.kind_code",
+		"SELECT s.status FROM passport.application_status s ORDER BY s.ordinal",
+		"SELECT t.from_status || '>' || t.to_status, "
+		"       string_agg(t.actor_role, ',' ORDER BY t.actor_role) "
+		"  FROM passport.transition t GROUP BY t.from_status, t.to_status ORDER BY 1",
+		"SELECT l.lane_code FROM passport.lane l WHERE l.tariff_item = 'percepatan' "
+		" ORDER BY l.call_order",
+		"SELECT l.lane_code, l.ready_working_days::text FROM passport.lane l ORDER BY l.call_order"
 	};
 	bool		keep = ReferencesCached();
 	MemoryContext oldcontext;
 	char	  **codes;
+	char	  **vals = NULL;
 	Oid			relid = InvalidOid;
 	int			n;
 	int			i;
@@ -393,6 +417,8 @@ ReferenceCodes(ReferenceKind kind, int *count)
 	if (keep && reference_codes[kind] != NULL)
 	{
 		*count = reference_count[kind];
+		if (values != NULL)
+			*values = reference_values[kind];
 		return reference_codes[kind];
 	}
 	if (keep)
@@ -400,17 +426,27 @@ ReferenceCodes(ReferenceKind kind, int *count)
 	n = ReadToKeep(PassportPrepare(&plans[kind], sql[kind], 0, NULL), &keep);
 	oldcontext = MemoryContextSwitchTo(keep ? KeptContext(kind) : CurrentMemoryContext);
 	codes = palloc(sizeof(char *) * (n + 1));
+	if (SPI_tuptable->tupdesc->natts > 1)
+		vals = palloc(sizeof(char *) * (n + 1));
+	/* (the texts are allocated in the memory switched to) */
 	for (i = 0; i < n; i++)
-		codes[i] = pstrdup(PassportGetText(i, 1));
+	{
+		codes[i] = PassportGetText(i, 1);
+		if (vals != NULL)
+			vals[i] = PassportGetText(i, 2);
+	}
 	codes[n] = NULL;
 	MemoryContextSwitchTo(oldcontext);
 	if (keep)
 	{
 		reference_codes[kind] = codes;
+		reference_values[kind] = vals;
 		reference_count[kind] = n;
 		reference_relid[kind] = relid;
 	}
 	*count = n;
+	if (values != NULL)
+		*values = vals;
 	return codes;
 }
 
@@ -435,7 +471,8 @@ KeptOfficeRow(int64 office_id, const char *code)
 		int			n;
 
 		n = ReadToKeep(PassportPrepare(&plan,
-									   "SELECT o.office_id, o.code, o.name, o.time_zone, o.active "
+									   "SELECT o.office_id, o.code, o.name, o.time_zone, o.active, "
+									   "       o.payment_policy "
 									   "  FROM passport.office o",
 									   0, NULL),
 					   &keep);
@@ -444,10 +481,11 @@ KeptOfficeRow(int64 office_id, const char *code)
 		for (i = 0; i < n; i++)
 		{
 			rows[i].office_id = DatumGetInt64(PassportGetDatum(i, 1, &isnull));
-			rows[i].code = pstrdup(PassportGetText(i, 2));
-			rows[i].name = pstrdup(PassportGetText(i, 3));
-			rows[i].time_zone = pstrdup(PassportGetText(i, 4));
+			rows[i].code = PassportGetText(i, 2);
+			rows[i].name = PassportGetText(i, 3);
+			rows[i].time_zone = PassportGetText(i, 4);
 			rows[i].active = DatumGetBool(PassportGetDatum(i, 5, &isnull));
+			rows[i].payment_policy = PassportGetText(i, 6);
 		}
 		MemoryContextSwitchTo(oldcontext);
 		if (!keep)
@@ -478,11 +516,31 @@ ReferenceHas(ReferenceKind kind, const char *code)
 	int			n;
 	int			i;
 
-	codes = ReferenceCodes(kind, &n);
+	codes = ReferenceCodes(kind, &n, NULL);
 	for (i = 0; i < n; i++)
 		if (strcmp(codes[i], code) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * ReferenceValue returns the value of code among the codes of kind (a
+ * kind with values), or NULL when there is no such code.
+ */
+const char *
+ReferenceValue(ReferenceKind kind, const char *code)
+{
+	char	  **codes;
+	char	  **values;
+	int			n;
+	int			i;
+
+	codes = ReferenceCodes(kind, &n, &values);
+	Assert(values != NULL || n == 0);
+	for (i = 0; i < n; i++)
+		if (strcmp(codes[i], code) == 0)
+			return values ? values[i] : NULL;
+	return NULL;
 }
 
 /*
@@ -498,7 +556,7 @@ ReferenceList(ReferenceKind kind)
 	int			n;
 	int			i;
 
-	codes = ReferenceCodes(kind, &n);
+	codes = ReferenceCodes(kind, &n, NULL);
 	initStringInfo(&buf);
 	for (i = 0; i < n; i++)
 	{

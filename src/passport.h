@@ -83,6 +83,7 @@ typedef struct OfficeInfo
 extern void RequireText(const char *value, const char *name);
 extern char *Upper(const char *s);
 extern char *CopyOut(MemoryContext cxt, const char *s);
+extern DateADT LocalDate(TimestampTz ts, const char *tzname);
 extern TimeADT LocalTime(TimestampTz ts, const char *tzname);
 extern char *ShowLocal(TimestampTz ts, const char *tzname);
 extern char *IsoDate(DateADT date);
@@ -106,10 +107,15 @@ typedef enum ReferenceKind
 	REFERENCE_SERVICES,
 	REFERENCE_CHANNELS,
 	REFERENCE_PASSPORT_KINDS,
+	REFERENCE_STATUSES,			/* application statuses */
+	REFERENCE_MOVES,			/* "from>to", with the roles that may move */
+	REFERENCE_SURCHARGE_LANES,	/* lanes whose service costs a surcharge */
+	REFERENCE_LANE_READY_DAYS,	/* lanes, with their working days to ready */
 	REFERENCE_KINDS
 } ReferenceKind;
 extern char *ReferenceList(ReferenceKind kind);
 extern bool ReferenceHas(ReferenceKind kind, const char *code);
+extern const char *ReferenceValue(ReferenceKind kind, const char *code);
 extern bool ReferencesCached(void);
 
 /* An office as a backend keeps it (when ReferencesCached()). */
@@ -119,6 +125,7 @@ typedef struct KeptOffice
 	char	   *code;
 	char	   *name;
 	char	   *time_zone;
+	char	   *payment_policy;
 	bool		active;
 } KeptOffice;
 extern const KeptOffice *KeptOfficeRow(int64 office_id, const char *code);

@@ -113,19 +113,72 @@ typedef enum AppColumn
 	APP_TARGET_KNOWN
 } AppColumn;
 #define APP_COLUMNS		APP_TARGET_KNOWN
+#define APP_KEPT_COLUMNS	APP_INCOMPLETE_UNTIL
+
+/*
+ * KeptTerms fills what a move checks beside the application's row from
+ * the rows the backend keeps: its office's code, local date and payment
+ * policy, its lane's terms, the roles that may make the move from its
+ * status to target, and whether target is a status.
+ */
+static void
+KeptTerms(AppRow *row, TimestampTz now, const char *target)
+{
+	const KeptOffice *office = KeptOfficeRow(row->office_id, NULL);
+	const char *ready_days;
+	const char *roles;
+
+	if (office == NULL)
+		elog(ERROR, "office %lld of application %s vanished", (long long) row->office_id,
+			 row->number);
+	row->office_code = pstrdup(office->code);
+	row->today = LocalDate(now, office->time_zone);
+	row->payment_policy = pstrdup(office->payment_policy);
+	row->lane_surcharge = ReferenceHas(REFERENCE_SURCHARGE_LANES, row->lane);
+	ready_days = ReferenceValue(REFERENCE_LANE_READY_DAYS, row->lane);
+	row->ready_days = ready_days ? atoi(ready_days) : 3;
+	roles = ReferenceValue(REFERENCE_MOVES, psprintf("%s>%s", row->status, target));
+	row->rule_roles = pstrdup(roles ? roles : "");
+	row->target_known = ReferenceHas(REFERENCE_STATUSES, target);
+}
 
 /*
  * LockApplication finds an application by its canonical number and locks
- * it; raises PP006 when there is none.
+ * it, with what a move of it to target checks: its office, its lane's
+ * terms and the rule of the move, read in the same statement or, when the
+ * backend keeps those rows (ReferencesCached), from them; raises PP006
+ * when there is none.
  */
 static void
 LockApplication(const char *digits, TimestampTz now, const char *target, AppRow *row)
 {
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plans[2];
+	static const char *const sql[2] = {
+		"SELECT a.status, a.version, a.service, a.passport_kind, "
+		"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, "
+		"       o.code, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy, "
+		"       coalesce(l.tariff_item = 'percepatan', false), "
+		"       coalesce(l.ready_working_days, 3), "
+		"       (SELECT coalesce(string_agg(t.actor_role, ',' ORDER BY t.actor_role), '') "
+		"          FROM passport.transition t "
+		"         WHERE t.from_status = a.status AND t.to_status = $4), "
+		"       EXISTS (SELECT 1 FROM passport.application_status s WHERE s.status = $4) "
+		"  FROM passport.application a "
+		"  JOIN passport.office o ON o.office_id = a.office_id "
+		"  LEFT JOIN passport.lane l ON l.lane_code = a.lane "
+		" WHERE a.office_id = $1 AND a.application_number = $2 "
+		"   FOR UPDATE OF a",
+		"SELECT a.status, a.version, a.service, a.passport_kind, "
+		"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until "
+		"  FROM passport.application a "
+		" WHERE a.office_id = $1 AND a.application_number = $2 "
+		"   FOR UPDATE OF a"
+	};
 	static const Oid types[4] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
 	Datum		values[4];
 	bool		isnull;
 	int64		office_id = ApplicationNumberOffice(digits);
+	int			kept = ReferencesCached() ? 1 : 0;
 
 	if (office_id != 0)
 	{
@@ -133,25 +186,10 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 		values[1] = CStringGetTextDatum(digits);
 		values[2] = TimestampTzGetDatum(now);
 		values[3] = CStringGetTextDatum(target);
-		if (PassportExecute(PassportPrepare(&plan,
-											"SELECT a.status, a.version, a.service, a.passport_kind, "
-											"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, "
-											"       o.code, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy, "
-											"       coalesce(l.tariff_item = 'percepatan', false), "
-											"       coalesce(l.ready_working_days, 3), "
-											"       (SELECT coalesce(string_agg(t.actor_role, ',' ORDER BY t.actor_role), '') "
-											"          FROM passport.transition t "
-											"         WHERE t.from_status = a.status AND t.to_status = $4), "
-											"       EXISTS (SELECT 1 FROM passport.application_status s WHERE s.status = $4) "
-											"  FROM passport.application a "
-											"  JOIN passport.office o ON o.office_id = a.office_id "
-											"  LEFT JOIN passport.lane l ON l.lane_code = a.lane "
-											" WHERE a.office_id = $1 AND a.application_number = $2 "
-											"   FOR UPDATE OF a",
-											4, types),
+		if (PassportExecute(PassportPrepare(&plans[kept], sql[kept], kept ? 2 : 4, types),
 							values, NULL, false, 1) == 1)
 		{
-			PassportExpectColumns(APP_COLUMNS);
+			PassportExpectColumns(kept ? APP_KEPT_COLUMNS : APP_COLUMNS);
 			row->office_id = office_id;
 			row->number = pstrdup(digits);
 			row->status = PassportGetText(0, APP_STATUS);
@@ -163,13 +201,18 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 			row->force_majeure = DatumGetBool(PassportGetDatum(0, APP_FORCE_MAJEURE, &isnull));
 			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, APP_INCOMPLETE_UNTIL, &isnull));
 			row->has_incomplete_until = !isnull;
-			row->office_code = PassportGetText(0, APP_OFFICE_CODE);
-			row->today = DatumGetDateADT(PassportGetDatum(0, APP_TODAY, &isnull));
-			row->payment_policy = PassportGetText(0, APP_PAYMENT_POLICY);
-			row->lane_surcharge = DatumGetBool(PassportGetDatum(0, APP_LANE_SURCHARGE, &isnull));
-			row->ready_days = DatumGetInt32(PassportGetDatum(0, APP_READY_DAYS, &isnull));
-			row->rule_roles = PassportGetText(0, APP_RULE_ROLES);
-			row->target_known = DatumGetBool(PassportGetDatum(0, APP_TARGET_KNOWN, &isnull));
+			if (kept)
+				KeptTerms(row, now, target);
+			else
+			{
+				row->office_code = PassportGetText(0, APP_OFFICE_CODE);
+				row->today = DatumGetDateADT(PassportGetDatum(0, APP_TODAY, &isnull));
+				row->payment_policy = PassportGetText(0, APP_PAYMENT_POLICY);
+				row->lane_surcharge = DatumGetBool(PassportGetDatum(0, APP_LANE_SURCHARGE, &isnull));
+				row->ready_days = DatumGetInt32(PassportGetDatum(0, APP_READY_DAYS, &isnull));
+				row->rule_roles = PassportGetText(0, APP_RULE_ROLES);
+				row->target_known = DatumGetBool(PassportGetDatum(0, APP_TARGET_KNOWN, &isnull));
+			}
 			return;
 		}
 	}

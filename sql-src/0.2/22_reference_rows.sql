@@ -1,14 +1,17 @@
 --------------------------------------------------------------------------
--- The offices and the codes of lanes, services, channels and passport
--- kinds, kept by each backend of a single node
+-- The offices, the codes of lanes, services, channels and passport kinds,
+-- the application statuses and moves, kept by each backend of a single
+-- node
 --------------------------------------------------------------------------
 
--- Every booking checks its lane, service and channel, and most calls read
--- their office. A backend keeps the offices (number, code, name, time
--- zone, whether active) and those codes instead of reading the rows in
--- every call's statements; a statement that changes one of these tables
--- invalidates what every backend keeps, at its commit (and in its own
--- transaction at once).
+-- Every booking checks its lane, service and channel, every move of an
+-- application its rule, and most calls read their office. A backend keeps
+-- the offices (number, code, name, time zone, payment policy, whether
+-- active), those codes, the lanes' terms, the statuses and the moves
+-- instead of reading the rows in every call's statements; a statement
+-- that changes one of these tables invalidates what every backend keeps,
+-- at its commit (and in its own transaction at once). (The trigger of
+-- passport.transition_base comes with that table, in part 95.)
 -- passport.distribute() drops the triggers: Citus takes no trigger on a
 -- reference table, and on a cluster backends keep nothing.
 CREATE FUNCTION passport.reference_changed()
@@ -16,7 +19,7 @@ CREATE FUNCTION passport.reference_changed()
   AS 'MODULE_PATHNAME', 'passport_reference_changed'
   LANGUAGE C;
 COMMENT ON FUNCTION passport.reference_changed() IS
-  'Statement trigger of passport.office, passport.lane, passport.service, passport.channel and passport.passport_kind: what each backend keeps of the table is read again after the change commits.';
+  'Statement trigger of the tables whose rows each backend of a single node keeps (passport.office, lane, service, channel, passport_kind, application_status, transition_base): what a backend keeps of the table is read again after the change commits.';
 REVOKE ALL ON FUNCTION passport.reference_changed() FROM PUBLIC;
 
 CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.lane
@@ -28,4 +31,6 @@ CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON
 CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.passport_kind
   FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
 CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.office
+  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
+CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.application_status
   FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();

@@ -217,6 +217,9 @@ CREATE VIEW passport.transition AS
                             AND a.actor_role = r.actor_role AND NOT a.builtin));
 COMMENT ON VIEW passport.transition IS
   'Allowed application moves and who may make them (the effective rules of passport.transition_base); passport.transition enforces them in C. Guards on top: paid needs a confirmed payment; incomplete -> submitted only before the documents deadline. Moves by payment and system are made by confirm_payment and the sweep.';
+-- each backend of a single node keeps the moves (see part 22)
+CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.transition_base
+  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
 
 CREATE VIEW passport.status_text AS
   SELECT t.status, t.language, t.label, t.next_step
