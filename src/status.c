@@ -64,30 +64,60 @@ CallerIsOfficer(void)
 	return CallerHasRole("passport_officer") || CallerHasRole("passport_admin");
 }
 
+/* KeptOfficeRowOf returns the kept row of an application's office. */
+static const KeptOffice *
+KeptOfficeRowOf(int64 office_id, const char *number)
+{
+	const KeptOffice *office = KeptOfficeRow(office_id, NULL);
+
+	if (office == NULL)
+		elog(ERROR, "office %lld of application %s vanished", (long long) office_id, number);
+	return office;
+}
+
+/* KeptOfficeCode returns the code of an application's office (kept). */
+static const char *
+KeptOfficeCode(int64 office_id, const char *number)
+{
+	return KeptOfficeRowOf(office_id, number)->code;
+}
+
+/*
+ * The statement of StateDatum; the office's code comes from the office
+ * table, or as $3 when the backend keeps the offices.
+ */
+#define STATE_SQL(code, office_join) \
+	"SELECT a.application_number, " code ", a.status, a.version, a.status_at, " \
+	"       a.promised_ready_on, a.pickup_until, b.billing_code, b.amount, " \
+	"       b.expires_at " \
+	"  FROM passport.application a " \
+	office_join \
+	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at " \
+	"                       FROM passport.billing x " \
+	"                      WHERE x.office_id = a.office_id " \
+	"                        AND x.application_number = a.application_number " \
+	"                      ORDER BY x.issued_at DESC LIMIT 1) b ON true " \
+	" WHERE a.office_id = $1 AND a.application_number = $2"
+
 /* StateDatum forms the passport.application_state answer from the database. */
 static Datum
 StateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id,
 		   const char *number)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[2] = {INT8OID, TEXTOID};
-	Datum		args[2];
+	static SPIPlanPtr plans[2];
+	static const char *const sql[2] = {
+		STATE_SQL("o.code", "  JOIN passport.office o ON o.office_id = a.office_id "),
+		STATE_SQL("$3::text", "")
+	};
+	static const Oid types[3] = {INT8OID, TEXTOID, TEXTOID};
+	int			kept = ReferencesCached() ? 1 : 0;
+	Datum		args[3];
 
 	args[0] = Int64GetDatum(office_id);
 	args[1] = CStringGetTextDatum(number);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT a.application_number, o.code, a.status, a.version, a.status_at, "
-										"       a.promised_ready_on, a.pickup_until, b.billing_code, b.amount, "
-										"       b.expires_at "
-										"  FROM passport.application a "
-										"  JOIN passport.office o ON o.office_id = a.office_id "
-										"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at "
-										"                       FROM passport.billing x "
-										"                      WHERE x.office_id = a.office_id "
-										"                        AND x.application_number = a.application_number "
-										"                      ORDER BY x.issued_at DESC LIMIT 1) b ON true "
-										" WHERE a.office_id = $1 AND a.application_number = $2",
-										2, types),
+	if (kept)
+		args[2] = CStringGetTextDatum(KeptOfficeCode(office_id, number));
+	if (PassportExecute(PassportPrepare(&plans[kept], sql[kept], kept ? 3 : 2, types),
 						args, NULL, false, 1) != 1)
 		elog(ERROR, "application %s vanished", number);
 	return PassportRowDatum(fcinfo, cxt);
@@ -124,13 +154,10 @@ typedef enum AppColumn
 static void
 KeptTerms(AppRow *row, TimestampTz now, const char *target)
 {
-	const KeptOffice *office = KeptOfficeRow(row->office_id, NULL);
+	const KeptOffice *office = KeptOfficeRowOf(row->office_id, row->number);
 	const char *ready_days;
 	const char *roles;
 
-	if (office == NULL)
-		elog(ERROR, "office %lld of application %s vanished", (long long) row->office_id,
-			 row->number);
 	row->office_code = pstrdup(office->code);
 	row->today = LocalDate(now, office->time_zone);
 	row->payment_policy = pstrdup(office->payment_policy);
@@ -392,6 +419,26 @@ typedef enum MessageColumn
 #define MSG_COLUMNS		MSG_EXPIRES_AT
 
 /*
+ * The statement of QueueStatusMessage; the office's name and time zone
+ * come from the office table, or as $3 and $4 when the backend keeps the
+ * offices.
+ */
+#define MESSAGE_SQL(name, time_zone, office_join) \
+	"SELECT passport.contact_channel(coalesce(a.sender, a.phone)), " \
+	"       coalesce(a.sender, a.phone), " name ", " \
+	"       to_char(a.promised_ready_on, 'YYYY-MM-DD'), " \
+	"       to_char(a.pickup_until, 'YYYY-MM-DD'), b.billing_code, " \
+	"       to_char(b.amount, 'FM999G999G999'), " \
+	"       to_char(b.expires_at AT TIME ZONE " time_zone ", 'YYYY-MM-DD HH24:MI') " \
+	"  FROM passport.application a " \
+	office_join \
+	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at FROM passport.billing x " \
+	"                      WHERE x.office_id = a.office_id AND x.application_number = a.application_number " \
+	"                        AND x.status = 'open' LIMIT 1) b ON true " \
+	" WHERE a.office_id = $1 AND a.application_number = $2 " \
+	"   AND coalesce(a.sender, a.phone) IS NOT NULL"
+
+/*
  * QueueStatusMessage queues the message an applicant gets for a move
  * (nothing for moves they need not hear about, or without a recipient) and
  * returns whether it queued one.  Dates and amounts are formatted here as
@@ -400,9 +447,14 @@ typedef enum MessageColumn
 static bool
 QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[2] = {INT8OID, TEXTOID};
-	Datum		values[2];
+	static SPIPlanPtr plans[2];
+	static const char *const sql[2] = {
+		MESSAGE_SQL("o.name", "o.time_zone", "  JOIN passport.office o ON o.office_id = a.office_id "),
+		MESSAGE_SQL("$3::text", "$4::text", "")
+	};
+	static const Oid types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
+	int			kept = ReferencesCached() ? 1 : 0;
+	Datum		values[4];
 	const char *template;
 	Payload		payload;
 
@@ -419,21 +471,14 @@ QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 		return false;
 	values[0] = Int64GetDatum(row->office_id);
 	values[1] = CStringGetTextDatum(row->number);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT passport.contact_channel(coalesce(a.sender, a.phone)), "
-										"       coalesce(a.sender, a.phone), o.name, "
-										"       to_char(a.promised_ready_on, 'YYYY-MM-DD'), "
-										"       to_char(a.pickup_until, 'YYYY-MM-DD'), b.billing_code, "
-										"       to_char(b.amount, 'FM999G999G999'), "
-										"       to_char(b.expires_at AT TIME ZONE o.time_zone, 'YYYY-MM-DD HH24:MI') "
-										"  FROM passport.application a "
-										"  JOIN passport.office o ON o.office_id = a.office_id "
-										"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at FROM passport.billing x "
-										"                      WHERE x.office_id = a.office_id AND x.application_number = a.application_number "
-										"                        AND x.status = 'open' LIMIT 1) b ON true "
-										" WHERE a.office_id = $1 AND a.application_number = $2 "
-										"   AND coalesce(a.sender, a.phone) IS NOT NULL",
-										2, types),
+	if (kept)
+	{
+		const KeptOffice *office = KeptOfficeRowOf(row->office_id, row->number);
+
+		values[2] = CStringGetTextDatum(office->name);
+		values[3] = CStringGetTextDatum(office->time_zone);
+	}
+	if (PassportExecute(PassportPrepare(&plans[kept], sql[kept], kept ? 4 : 2, types),
 						values, NULL, false, 1) != 1)
 		return false;
 	PassportExpectColumns(MSG_COLUMNS);
