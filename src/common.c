@@ -451,6 +451,20 @@ ReferenceCodes(ReferenceKind kind, int *count, char ***values)
 }
 
 /*
+ * KeptOfficeOf returns the kept row of the office a row of passport's
+ * tables refers to by number (so it exists).  Only when ReferencesCached().
+ */
+const KeptOffice *
+KeptOfficeOf(int64 office_id)
+{
+	const KeptOffice *office = KeptOfficeRow(office_id, NULL);
+
+	if (office == NULL)
+		elog(ERROR, "office %lld vanished", (long long) office_id);
+	return office;
+}
+
+/*
  * KeptOfficeRow returns the row of the office with office_id (when
  * positive) or code (upper case), or NULL when there is none; the offices
  * are read once and kept.  Only when ReferencesCached().

@@ -129,6 +129,7 @@ typedef struct KeptOffice
 	bool		active;
 } KeptOffice;
 extern const KeptOffice *KeptOfficeRow(int64 office_id, const char *code);
+extern const KeptOffice *KeptOfficeOf(int64 office_id);
 
 /* PassportNow returns the time every rule reads (pinnable for tests). */
 extern TimestampTz PassportNow(void);

@@ -162,26 +162,38 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 	return ticket_id;
 }
 
+/*
+ * The statement of TicketDatum; the office's code comes from the office
+ * table, or as $3 when the backend keeps the offices.
+ */
+#define TICKET_SQL(code, office_join) \
+	"SELECT t.code, " code ", t.lane, t.status, t.calls, t.counter, " \
+	"       t.appointment_at, t.issued_at, " \
+	"       (SELECT count(*) FROM passport.queue_ticket w " \
+	"         WHERE w.office_id = t.office_id AND w.local_date = t.local_date " \
+	"           AND w.call_order = t.call_order AND w.lane = t.lane AND w.status = 'waiting' " \
+	"           AND (w.queue_at, w.ticket_id) < (t.queue_at, t.ticket_id))::integer " \
+	"  FROM passport.queue_ticket t" office_join \
+	" WHERE t.office_id = $1 AND t.ticket_id = $2"
+
 /* TicketDatum forms the passport.ticket answer of a ticket. */
 static Datum
 TicketDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id, int64 ticket_id)
 {
-	static SPIPlanPtr plan = NULL;
-	static const Oid types[2] = {INT8OID, INT8OID};
-	Datum		args[2];
+	static SPIPlanPtr plans[2];
+	static const char *const sql[2] = {
+		TICKET_SQL("o.code", " JOIN passport.office o ON o.office_id = t.office_id "),
+		TICKET_SQL("$3::text", "")
+	};
+	static const Oid types[3] = {INT8OID, INT8OID, TEXTOID};
+	int			kept = ReferencesCached() ? 1 : 0;
+	Datum		args[3];
 
 	args[0] = Int64GetDatum(office_id);
 	args[1] = Int64GetDatum(ticket_id);
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT t.code, o.code, t.lane, t.status, t.calls, t.counter, "
-										"       t.appointment_at, t.issued_at, "
-										"       (SELECT count(*) FROM passport.queue_ticket w "
-										"         WHERE w.office_id = t.office_id AND w.local_date = t.local_date "
-										"           AND w.call_order = t.call_order AND w.lane = t.lane AND w.status = 'waiting' "
-										"           AND (w.queue_at, w.ticket_id) < (t.queue_at, t.ticket_id))::integer "
-										"  FROM passport.queue_ticket t JOIN passport.office o ON o.office_id = t.office_id "
-										" WHERE t.office_id = $1 AND t.ticket_id = $2",
-										2, types),
+	if (kept)
+		args[2] = CStringGetTextDatum(KeptOfficeOf(office_id)->code);
+	if (PassportExecute(PassportPrepare(&plans[kept], sql[kept], kept ? 3 : 2, types),
 						args, NULL, false, 1) != 1)
 		elog(ERROR, "ticket %lld vanished", (long long) ticket_id);
 	return PassportRowDatum(fcinfo, cxt);

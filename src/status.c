@@ -64,24 +64,6 @@ CallerIsOfficer(void)
 	return CallerHasRole("passport_officer") || CallerHasRole("passport_admin");
 }
 
-/* KeptOfficeRowOf returns the kept row of an application's office. */
-static const KeptOffice *
-KeptOfficeRowOf(int64 office_id, const char *number)
-{
-	const KeptOffice *office = KeptOfficeRow(office_id, NULL);
-
-	if (office == NULL)
-		elog(ERROR, "office %lld of application %s vanished", (long long) office_id, number);
-	return office;
-}
-
-/* KeptOfficeCode returns the code of an application's office (kept). */
-static const char *
-KeptOfficeCode(int64 office_id, const char *number)
-{
-	return KeptOfficeRowOf(office_id, number)->code;
-}
-
 /*
  * The statement of StateDatum; the office's code comes from the office
  * table, or as $3 when the backend keeps the offices.
@@ -116,7 +98,7 @@ StateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id,
 	args[0] = Int64GetDatum(office_id);
 	args[1] = CStringGetTextDatum(number);
 	if (kept)
-		args[2] = CStringGetTextDatum(KeptOfficeCode(office_id, number));
+		args[2] = CStringGetTextDatum(KeptOfficeOf(office_id)->code);
 	if (PassportExecute(PassportPrepare(&plans[kept], sql[kept], kept ? 3 : 2, types),
 						args, NULL, false, 1) != 1)
 		elog(ERROR, "application %s vanished", number);
@@ -154,7 +136,7 @@ typedef enum AppColumn
 static void
 KeptTerms(AppRow *row, TimestampTz now, const char *target)
 {
-	const KeptOffice *office = KeptOfficeRowOf(row->office_id, row->number);
+	const KeptOffice *office = KeptOfficeOf(row->office_id);
 	const char *ready_days;
 	const char *roles;
 
@@ -473,7 +455,7 @@ QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 	values[1] = CStringGetTextDatum(row->number);
 	if (kept)
 	{
-		const KeptOffice *office = KeptOfficeRowOf(row->office_id, row->number);
+		const KeptOffice *office = KeptOfficeOf(row->office_id);
 
 		values[2] = CStringGetTextDatum(office->name);
 		values[3] = CStringGetTextDatum(office->time_zone);
