@@ -22,15 +22,13 @@ COMMENT ON FUNCTION passport.reference_changed() IS
   'Statement trigger of the tables whose rows each backend of a single node keeps (passport.office, lane, service, channel, passport_kind, application_status, transition_base): what a backend keeps of the table is read again after the change commits.';
 REVOKE ALL ON FUNCTION passport.reference_changed() FROM PUBLIC;
 
-CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.lane
-  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
-CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.service
-  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
-CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.channel
-  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
-CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.passport_kind
-  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
-CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.office
-  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
-CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON passport.application_status
-  FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed();
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['office', 'lane', 'service', 'channel', 'passport_kind', 'application_status'] LOOP
+    EXECUTE pg_catalog.format('CREATE TRIGGER reference_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE '
+                              'ON passport.%I FOR EACH STATEMENT EXECUTE FUNCTION passport.reference_changed()', t);
+  END LOOP;
+END
+$$;
