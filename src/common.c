@@ -265,15 +265,17 @@ LookupArgOffice(FunctionCallInfo fcinfo, int n, TimestampTz now, OfficeInfo *off
 }
 
 /*
- * The codes of the reference tables and the offices, kept per backend on a
- * single node: every booking checks its lane, service and channel, and
- * most calls read their office; reading those rows in every call's
- * statements made them larger or more numerous.  A statement on one of the
- * tables fires passport.reference_changed(), which invalidates the table's
- * relation cache entry in every backend at commit (and in its own backend
- * at once); ReferencesAtRelcache drops what is kept of it then.  On a
- * distributed installation (where Citus allows no trigger on a reference
- * table) nothing is kept: every call reads the rows.
+ * Reference rows kept per backend on a single node: the codes of the
+ * reference tables (with a value for some kinds: the roles of a move, a
+ * lane's working days) and the offices.  Every booking checks its lane,
+ * service and channel, every move its rule, and most calls read their
+ * office; reading those rows in every call's statements made them larger
+ * or more numerous.  A statement on one of the tables fires
+ * passport.reference_changed(), which invalidates the table's relation
+ * cache entry in every backend at commit (and in its own backend at once);
+ * ReferencesAtRelcache drops what is kept of it then.  On a distributed
+ * installation (where Citus allows no trigger on a reference table)
+ * nothing is kept: every call reads the rows.
  */
 static const char *const reference_table[REFERENCE_KINDS] = {
 	"lane", "lane", "lane", "service", "channel", "passport_kind",
