@@ -134,15 +134,17 @@ typedef enum OfficeColumn
 } OfficeColumn;
 #define OFFICE_COLUMNS	OFFICE_DAY_END
 
-/* UnknownOffice raises PP011 for an office number or code. */
+/* UnknownOffice raises PP011 for an office code, or else a number. */
 static void
 UnknownOffice(int64 office_id, const char *office_code)
 {
+	bool		by_number = office_id > 0 || office_code == NULL;
+
 	ereport(ERROR,
 			(errcode(ERRCODE_PP_OFFICE_UNKNOWN),
 			 errmsg("unknown office \"%s\"",
-					office_id > 0 ? psprintf(INT64_FORMAT, office_id) : office_code),
-			 errdetail("No active office has this %s.", office_id > 0 ? "number" : "code")));
+					by_number ? psprintf(INT64_FORMAT, office_id) : office_code),
+			 errdetail("No active office has this %s.", by_number ? "number" : "code")));
 }
 
 /*
@@ -195,6 +197,9 @@ LookupOfficeBy(int64 office_id, const char *office_code, TimestampTz now, Office
 	bool		isnull;
 	int			n;
 
+	/* office numbers start at 1 */
+	if (office_id <= 0 && office_code == NULL)
+		UnknownOffice(office_id, NULL);
 	if (ReferencesCached())
 	{
 		const KeptOffice *row = KeptOfficeRow(office_id, office_id > 0 ? NULL : Upper(office_code));
@@ -477,6 +482,8 @@ KeptOfficeRow(int64 office_id, const char *code)
 	static SPIPlanPtr plan = NULL;
 	int			i;
 
+	if (office_id <= 0 && code == NULL)
+		return NULL;
 	if (kept_offices == NULL)
 	{
 		bool		keep = true;
