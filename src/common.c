@@ -480,18 +480,19 @@ const KeptOffice *
 KeptOfficeRow(int64 office_id, const char *code)
 {
 	static SPIPlanPtr plan = NULL;
+	const KeptOffice *rows = kept_offices;
+	int			n = kept_office_count;
 	int			i;
 
 	if (office_id <= 0 && code == NULL)
 		return NULL;
-	if (kept_offices == NULL)
+	if (rows == NULL)
 	{
 		bool		keep = true;
 		Oid			relid = PassportRelid("office");
 		MemoryContext oldcontext;
-		KeptOffice *rows;
+		KeptOffice *read;
 		bool		isnull;
-		int			n;
 
 		n = ReadToKeep(PassportPrepare(&plan,
 									   "SELECT o.office_id, o.code, o.name, o.time_zone, o.active, "
@@ -500,34 +501,29 @@ KeptOfficeRow(int64 office_id, const char *code)
 									   0, NULL),
 					   &keep);
 		oldcontext = MemoryContextSwitchTo(keep ? KeptContext(KEPT_OFFICES) : CurrentMemoryContext);
-		rows = palloc0(sizeof(KeptOffice) * (n + 1));
+		read = palloc0(sizeof(KeptOffice) * (n + 1));
 		for (i = 0; i < n; i++)
 		{
-			rows[i].office_id = DatumGetInt64(PassportGetDatum(i, 1, &isnull));
-			rows[i].code = PassportGetText(i, 2);
-			rows[i].name = PassportGetText(i, 3);
-			rows[i].time_zone = PassportGetText(i, 4);
-			rows[i].active = DatumGetBool(PassportGetDatum(i, 5, &isnull));
-			rows[i].payment_policy = PassportGetText(i, 6);
+			read[i].office_id = DatumGetInt64(PassportGetDatum(i, 1, &isnull));
+			read[i].code = PassportGetText(i, 2);
+			read[i].name = PassportGetText(i, 3);
+			read[i].time_zone = PassportGetText(i, 4);
+			read[i].active = DatumGetBool(PassportGetDatum(i, 5, &isnull));
+			read[i].payment_policy = PassportGetText(i, 6);
 		}
 		MemoryContextSwitchTo(oldcontext);
-		if (!keep)
+		/* (changed while read: this call uses the rows, nobody keeps them) */
+		if (keep)
 		{
-			/* changed while read: this call uses the rows, nobody keeps them */
-			for (i = 0; i < n; i++)
-				if (office_id > 0 ? rows[i].office_id == office_id
-					: strcmp(rows[i].code, code) == 0)
-					return &rows[i];
-			return NULL;
+			kept_offices = read;
+			kept_office_count = n;
+			kept_office_relid = relid;
 		}
-		kept_offices = rows;
-		kept_office_count = n;
-		kept_office_relid = relid;
+		rows = read;
 	}
-	for (i = 0; i < kept_office_count; i++)
-		if (office_id > 0 ? kept_offices[i].office_id == office_id
-			: strcmp(kept_offices[i].code, code) == 0)
-			return &kept_offices[i];
+	for (i = 0; i < n; i++)
+		if (office_id > 0 ? rows[i].office_id == office_id : strcmp(rows[i].code, code) == 0)
+			return &rows[i];
 	return NULL;
 }
 
