@@ -95,9 +95,10 @@ extern void LookupArgOffice(FunctionCallInfo fcinfo, int n, TimestampTz now, Off
 extern void RequireWalkInLane(const char *lane);
 
 /*
- * Reference rows that requests name (lanes, services, channels, passport
- * kinds): whether one exists (ReferenceHas), and the list that hints give
- * (ReferenceList).
+ * Reference rows that requests name or moves check (lanes, services,
+ * channels, passport kinds, statuses, moves, lanes' terms): whether one
+ * exists (ReferenceHas), its value (ReferenceValue), and the list that
+ * hints give (ReferenceList).
  */
 typedef enum ReferenceKind
 {
