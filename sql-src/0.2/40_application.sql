@@ -36,6 +36,13 @@ BEGIN
   END IF;
 END $$;
 
+-- An application's billings, latest first: what every answer of an
+-- application function (its latest billing), a status message (its open
+-- billing), the paid-move guard and the checks of billing_application_fkey
+-- look up. 0.1 had no index on the application's columns, so each of
+-- those read every billing of the office.
+CREATE INDEX billing_per_application ON passport.billing (office_id, application_number, issued_at);
+
 CREATE OR REPLACE FUNCTION passport.open_application(reservation_number text, passport_kind text DEFAULT 'electronic',
                                                      validity_years integer DEFAULT 10,
                                                      force_majeure boolean DEFAULT false)
