@@ -49,6 +49,7 @@ typedef struct AppRow
 	bool		force_majeure;
 	bool		has_incomplete_until;
 	TimestampTz incomplete_until;
+	bool		has_recipient;	/* a sender or phone to message */
 	DateADT		today;			/* local date at the office */
 	char	   *payment_policy;
 	bool		lane_surcharge;	/* the lane adds the percepatan tariff */
@@ -116,6 +117,7 @@ typedef enum AppColumn
 	APP_LANE,
 	APP_FORCE_MAJEURE,
 	APP_INCOMPLETE_UNTIL,
+	APP_HAS_RECIPIENT,
 	APP_OFFICE_CODE,
 	APP_TODAY,
 	APP_PAYMENT_POLICY,
@@ -125,7 +127,7 @@ typedef enum AppColumn
 	APP_TARGET_KNOWN
 } AppColumn;
 #define APP_COLUMNS		APP_TARGET_KNOWN
-#define APP_KEPT_COLUMNS	APP_INCOMPLETE_UNTIL
+#define APP_KEPT_COLUMNS	APP_HAS_RECIPIENT
 
 /*
  * KeptTerms fills what a move checks beside the application's row from
@@ -155,8 +157,8 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
  * LockApplication finds an application by its canonical number and locks
  * it, with what a move of it to target checks: its office, its lane's
  * terms and the rule of the move, read in the same statement or, when the
- * backend keeps those rows (ReferencesCached), from them; raises PP006
- * when there is none.
+ * backend keeps those rows (ReferencesCached), from them, and whether the
+ * applicant can be messaged; raises PP006 when there is none.
  */
 static void
 LockApplication(const char *digits, TimestampTz now, const char *target, AppRow *row)
@@ -165,6 +167,7 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 	static const char *const sql[2] = {
 		"SELECT a.status, a.version, a.service, a.passport_kind, "
 		"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, "
+		"       coalesce(a.sender, a.phone) IS NOT NULL, "
 		"       o.code, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy, "
 		"       coalesce(l.tariff_item = 'percepatan', false), "
 		"       coalesce(l.ready_working_days, 3), "
@@ -178,7 +181,8 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 		" WHERE a.office_id = $1 AND a.application_number = $2 "
 		"   FOR UPDATE OF a",
 		"SELECT a.status, a.version, a.service, a.passport_kind, "
-		"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until "
+		"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, "
+		"       coalesce(a.sender, a.phone) IS NOT NULL "
 		"  FROM passport.application a "
 		" WHERE a.office_id = $1 AND a.application_number = $2 "
 		"   FOR UPDATE OF a"
@@ -210,6 +214,7 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 			row->force_majeure = DatumGetBool(PassportGetDatum(0, APP_FORCE_MAJEURE, &isnull));
 			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, APP_INCOMPLETE_UNTIL, &isnull));
 			row->has_incomplete_until = !isnull;
+			row->has_recipient = DatumGetBool(PassportGetDatum(0, APP_HAS_RECIPIENT, &isnull));
 			if (kept)
 				KeptTerms(row, now, target);
 			else
@@ -450,6 +455,9 @@ QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 			 strcmp(to, "uncollected") == 0)
 		template = psprintf("status_%s", to);
 	else
+		return false;
+	/* nobody to tell (the lock read the sender and phone): no statement */
+	if (!row->has_recipient)
 		return false;
 	values[0] = Int64GetDatum(row->office_id);
 	values[1] = CStringGetTextDatum(row->number);
