@@ -120,6 +120,14 @@ INSERT INTO bench.app_pool
          (passport.open_walk_in('RUSH', 'priority', 'renewal', a.nik, 'Pemohon Bench', a.birth)).application_number
     FROM generate_series(1, 6400) i, LATERAL bench.applicant(500000000 + i) a;
 
+-- the same for transition_message: applicants who gave a phone, so that a
+-- move to incomplete queues their message (every other move of the scenario)
+CREATE TABLE bench.app_pool_phone (id integer PRIMARY KEY, office_id bigint NOT NULL, num text NOT NULL);
+INSERT INTO bench.app_pool_phone
+  SELECT i, passport.office_id('RUSH'),
+         (passport.open_walk_in('RUSH', 'priority', 'renewal', a.nik, 'Pemohon Bench', a.birth, a.sender)).application_number
+    FROM generate_series(1, 6400) i, LATERAL bench.applicant(510000000 + i) a;
+
 -- the queue: a long day of waiting tickets at one office, 8 counters calling;
 -- the ceiling is the same pick (SKIP LOCKED) and update on a plain table
 SELECT passport.create_office('QUEUE', 'Bench queue office', 'kanim', 'Asia/Jakarta');
@@ -359,6 +367,14 @@ INSERT INTO bench.tr_application SELECT a.* FROM passport.application a
   JOIN bench.app_pool p ON a.office_id = p.office_id AND a.application_number = p.num;
 INSERT INTO bench.tr_event SELECT e.* FROM passport.application_event e
   JOIN bench.app_pool p ON e.office_id = p.office_id AND e.application_number = p.num;
+
+-- Its ceiling with the applicant's message (bench/transition_message_ceiling.pgbench):
+-- the same applications with a phone, a copy of the outbox, one statement.
+INSERT INTO bench.tr_application SELECT a.* FROM passport.application a
+  JOIN bench.app_pool_phone p ON a.office_id = p.office_id AND a.application_number = p.num;
+INSERT INTO bench.tr_event SELECT e.* FROM passport.application_event e
+  JOIN bench.app_pool_phone p ON e.office_id = p.office_id AND e.application_number = p.num;
+SELECT bench.copy_table('passport.outbox', 'bench.tr_outbox');
 
 -- The call_next ceiling on a copy of the ticket table (bench/call_next_ceiling_eq.pgbench):
 -- the same tickets, the same pick (SKIP LOCKED) and update, one statement.
