@@ -42,6 +42,7 @@ typedef struct AppRow
 	char	   *office_code;
 	char	   *status;
 	int32		version;
+	TimestampTz status_at;		/* set by a move */
 	char	   *service;
 	char	   *passport_kind;
 	int32		validity_years;
@@ -49,7 +50,19 @@ typedef struct AppRow
 	bool		force_majeure;
 	bool		has_incomplete_until;
 	TimestampTz incomplete_until;
-	bool		has_recipient;	/* a sender or phone to message */
+	char	   *recipient;		/* the sender or phone to message, or NULL */
+	char	   *recipient_channel;	/* the outbox channel that reaches it */
+	bool		has_promised;
+	DateADT		promised_ready_on;
+	bool		has_pickup;
+	DateADT		pickup_until;
+	/* its latest billing (the answer shows it), if any */
+	bool		has_billing;
+	char	   *billing_code;
+	int64		billing_amount;
+	TimestampTz billing_expires_at;
+	bool		billing_open;	/* open (the only billing that can be) */
+	char	   *office_name;
 	DateADT		today;			/* local date at the office */
 	char	   *payment_policy;
 	bool		lane_surcharge;	/* the lane adds the percepatan tariff */
@@ -106,6 +119,64 @@ StateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, int64 office_id,
 	return PassportRowDatum(fcinfo, cxt);
 }
 
+/* The attributes of passport.application_state, from 0. */
+typedef enum StateAttribute
+{
+	STATE_APPLICATION_NUMBER,
+	STATE_OFFICE_CODE,
+	STATE_STATUS,
+	STATE_VERSION,
+	STATE_STATUS_AT,
+	STATE_PROMISED_READY_ON,
+	STATE_PICKUP_UNTIL,
+	STATE_BILLING_CODE,
+	STATE_AMOUNT,
+	STATE_BILLING_EXPIRES_AT,
+	STATE_ATTRIBUTES
+} StateAttribute;
+
+/*
+ * MovedStateDatum forms the passport.application_state answer of a move
+ * from the row it locked and changed (ApplyMove), as StateDatum would read
+ * it back, in memory context cxt.
+ */
+static Datum
+MovedStateDatum(FunctionCallInfo fcinfo, MemoryContext cxt, const AppRow *row)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	TupleDesc	tupdesc;
+	Datum		values[STATE_ATTRIBUTES];
+	bool		nulls[STATE_ATTRIBUTES];
+	HeapTuple	tuple;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (tupdesc->natts != STATE_ATTRIBUTES)
+		elog(ERROR, "passport.application_state has %d attributes where %d are named",
+			 tupdesc->natts, STATE_ATTRIBUTES);
+	memset(nulls, false, sizeof(nulls));
+	values[STATE_APPLICATION_NUMBER] = CStringGetTextDatum(row->number);
+	values[STATE_OFFICE_CODE] = CStringGetTextDatum(row->office_code);
+	values[STATE_STATUS] = CStringGetTextDatum(row->status);
+	values[STATE_VERSION] = Int32GetDatum(row->version);
+	values[STATE_STATUS_AT] = TimestampTzGetDatum(row->status_at);
+	values[STATE_PROMISED_READY_ON] = DateADTGetDatum(row->promised_ready_on);
+	nulls[STATE_PROMISED_READY_ON] = !row->has_promised;
+	values[STATE_PICKUP_UNTIL] = DateADTGetDatum(row->pickup_until);
+	nulls[STATE_PICKUP_UNTIL] = !row->has_pickup;
+	if (row->has_billing)
+	{
+		values[STATE_BILLING_CODE] = CStringGetTextDatum(row->billing_code);
+		values[STATE_AMOUNT] = Int64GetDatum(row->billing_amount);
+		values[STATE_BILLING_EXPIRES_AT] = TimestampTzGetDatum(row->billing_expires_at);
+	}
+	else
+		nulls[STATE_BILLING_CODE] = nulls[STATE_AMOUNT] = nulls[STATE_BILLING_EXPIRES_AT] = true;
+	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls);
+	MemoryContextSwitchTo(old);
+	return HeapTupleGetDatum(tuple);
+}
+
 /* Result columns of LockApplication's statement. */
 typedef enum AppColumn
 {
@@ -117,8 +188,16 @@ typedef enum AppColumn
 	APP_LANE,
 	APP_FORCE_MAJEURE,
 	APP_INCOMPLETE_UNTIL,
-	APP_HAS_RECIPIENT,
+	APP_RECIPIENT,
+	APP_RECIPIENT_CHANNEL,
+	APP_PROMISED_READY_ON,
+	APP_PICKUP_UNTIL,
+	APP_BILLING_CODE,
+	APP_BILLING_AMOUNT,
+	APP_BILLING_EXPIRES_AT,
+	APP_BILLING_OPEN,
 	APP_OFFICE_CODE,
+	APP_OFFICE_NAME,
 	APP_TODAY,
 	APP_PAYMENT_POLICY,
 	APP_LANE_SURCHARGE,
@@ -127,7 +206,7 @@ typedef enum AppColumn
 	APP_TARGET_KNOWN
 } AppColumn;
 #define APP_COLUMNS		APP_TARGET_KNOWN
-#define APP_KEPT_COLUMNS	APP_HAS_RECIPIENT
+#define APP_KEPT_COLUMNS	APP_BILLING_OPEN
 
 /*
  * KeptTerms fills what a move checks beside the application's row from
@@ -143,6 +222,7 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
 	const char *roles;
 
 	row->office_code = pstrdup(office->code);
+	row->office_name = pstrdup(office->name);
 	row->today = LocalDate(now, office->time_zone);
 	row->payment_policy = pstrdup(office->payment_policy);
 	row->lane_surcharge = ReferenceHas(REFERENCE_SURCHARGE_LANES, row->lane);
@@ -154,21 +234,40 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
 }
 
 /*
+ * What LockApplication reads of the application itself: the row, whom to
+ * message and through which channel, and its latest billing (an
+ * application has at most one open billing, its latest; see IssueBilling).
+ */
+#define LOCK_SQL_COLUMNS \
+	"SELECT a.status, a.version, a.service, a.passport_kind, " \
+	"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, " \
+	"       coalesce(a.sender, a.phone), " \
+	"       passport.contact_channel(coalesce(a.sender, a.phone)), " \
+	"       a.promised_ready_on, a.pickup_until, b.billing_code, b.amount, " \
+	"       b.expires_at, b.status = 'open'"
+#define LOCK_SQL_ROW		LOCK_SQL_COLUMNS ", "
+#define LOCK_SQL_ROW_END	LOCK_SQL_COLUMNS " "
+#define LOCK_SQL_BILLING \
+	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at, x.status " \
+	"                       FROM passport.billing x " \
+	"                      WHERE x.office_id = a.office_id " \
+	"                        AND x.application_number = a.application_number " \
+	"                      ORDER BY x.issued_at DESC LIMIT 1) b ON true "
+
+/*
  * LockApplication finds an application by its canonical number and locks
  * it, with what a move of it to target checks: its office, its lane's
  * terms and the rule of the move, read in the same statement or, when the
- * backend keeps those rows (ReferencesCached), from them, and whether the
- * applicant can be messaged; raises PP006 when there is none.
+ * backend keeps those rows (ReferencesCached), from them, with whom to
+ * message and its latest billing; raises PP006 when there is none.
  */
 static void
 LockApplication(const char *digits, TimestampTz now, const char *target, AppRow *row)
 {
 	static SPIPlanPtr plans[2];
 	static const char *const sql[2] = {
-		"SELECT a.status, a.version, a.service, a.passport_kind, "
-		"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, "
-		"       coalesce(a.sender, a.phone) IS NOT NULL, "
-		"       o.code, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy, "
+		LOCK_SQL_ROW
+		"       o.code, o.name, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy, "
 		"       coalesce(l.tariff_item = 'percepatan', false), "
 		"       coalesce(l.ready_working_days, 3), "
 		"       (SELECT coalesce(string_agg(t.actor_role, ',' ORDER BY t.actor_role), '') "
@@ -178,12 +277,12 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 		"  FROM passport.application a "
 		"  JOIN passport.office o ON o.office_id = a.office_id "
 		"  LEFT JOIN passport.lane l ON l.lane_code = a.lane "
+		LOCK_SQL_BILLING
 		" WHERE a.office_id = $1 AND a.application_number = $2 "
 		"   FOR UPDATE OF a",
-		"SELECT a.status, a.version, a.service, a.passport_kind, "
-		"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, "
-		"       coalesce(a.sender, a.phone) IS NOT NULL "
+		LOCK_SQL_ROW_END
 		"  FROM passport.application a "
+		LOCK_SQL_BILLING
 		" WHERE a.office_id = $1 AND a.application_number = $2 "
 		"   FOR UPDATE OF a"
 	};
@@ -214,12 +313,23 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 			row->force_majeure = DatumGetBool(PassportGetDatum(0, APP_FORCE_MAJEURE, &isnull));
 			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, APP_INCOMPLETE_UNTIL, &isnull));
 			row->has_incomplete_until = !isnull;
-			row->has_recipient = DatumGetBool(PassportGetDatum(0, APP_HAS_RECIPIENT, &isnull));
+			row->recipient = PassportGetText(0, APP_RECIPIENT);
+			row->recipient_channel = PassportGetText(0, APP_RECIPIENT_CHANNEL);
+			row->promised_ready_on = DatumGetDateADT(PassportGetDatum(0, APP_PROMISED_READY_ON, &isnull));
+			row->has_promised = !isnull;
+			row->pickup_until = DatumGetDateADT(PassportGetDatum(0, APP_PICKUP_UNTIL, &isnull));
+			row->has_pickup = !isnull;
+			row->billing_code = PassportGetText(0, APP_BILLING_CODE);
+			row->has_billing = row->billing_code != NULL;
+			row->billing_amount = DatumGetInt64(PassportGetDatum(0, APP_BILLING_AMOUNT, &isnull));
+			row->billing_expires_at = DatumGetTimestampTz(PassportGetDatum(0, APP_BILLING_EXPIRES_AT, &isnull));
+			row->billing_open = DatumGetBool(PassportGetDatum(0, APP_BILLING_OPEN, &isnull)) && !isnull;
 			if (kept)
 				KeptTerms(row, now, target);
 			else
 			{
 				row->office_code = PassportGetText(0, APP_OFFICE_CODE);
+				row->office_name = PassportGetText(0, APP_OFFICE_NAME);
 				row->today = DatumGetDateADT(PassportGetDatum(0, APP_TODAY, &isnull));
 				row->payment_policy = PassportGetText(0, APP_PAYMENT_POLICY);
 				row->lane_surcharge = DatumGetBool(PassportGetDatum(0, APP_LANE_SURCHARGE, &isnull));
@@ -306,9 +416,15 @@ PaidBillingExists(const AppRow *row)
 						   values, NULL, false, 1) > 0;
 }
 
-/* IssueBilling inserts the billing of an application entering awaiting_payment. */
+/*
+ * IssueBilling inserts the billing of an application entering
+ * awaiting_payment; it becomes the row's latest billing.  The partial
+ * unique index billing_open_per_application refuses it when another
+ * billing of the application is open, so the open billing, when there is
+ * one, is always the latest.
+ */
 static void
-IssueBilling(const AppRow *row, TimestampTz now)
+IssueBilling(AppRow *row, TimestampTz now)
 {
 	static SPIPlanPtr amount_plan = NULL;
 	static SPIPlanPtr insert_plan = NULL;
@@ -353,11 +469,16 @@ IssueBilling(const AppRow *row, TimestampTz now)
 									"VALUES ($1, $2, $3, $4, $5, $6, $7)",
 									7, insert_types),
 					values, NULL, false, 0);
+	row->has_billing = true;
+	row->billing_code = code;
+	row->billing_amount = amount;
+	row->billing_expires_at = now + validity;
+	row->billing_open = true;
 }
 
 /* VoidOpenBilling closes the open billing of an application leaving awaiting_payment unpaid. */
 static void
-VoidOpenBilling(const AppRow *row)
+VoidOpenBilling(AppRow *row)
 {
 	static SPIPlanPtr plan = NULL;
 	static const Oid types[2] = {INT8OID, TEXTOID};
@@ -370,6 +491,7 @@ VoidOpenBilling(const AppRow *row)
 									" WHERE b.office_id = $1 AND b.application_number = $2 AND b.status = 'open'",
 									2, types),
 					values, NULL, false, 0);
+	row->billing_open = false;
 }
 
 /* PromisedReadyOn computes the promised ready date in working days. */
@@ -428,8 +550,10 @@ typedef enum MessageColumn
 /*
  * QueueStatusMessage queues the message an applicant gets for a move
  * (nothing for moves they need not hear about, or without a recipient) and
- * returns whether it queued one.  Dates and amounts are formatted here as
- * the templates show them.
+ * returns whether it queued one; row is the application after the move.
+ * Without an open billing the message is made from the row; with one (the
+ * billing a move to awaiting_payment issued) it is read back with the
+ * billing's amount and expiry formatted as the templates show them.
  */
 static bool
 QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
@@ -457,8 +581,19 @@ QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 	else
 		return false;
 	/* nobody to tell (the lock read the sender and phone): no statement */
-	if (!row->has_recipient)
+	if (row->recipient == NULL)
 		return false;
+	if (!row->billing_open)
+	{
+		PayloadInit(&payload);
+		PayloadAdd(&payload, "application_number", row->number);
+		PayloadAdd(&payload, "office", row->office_name);
+		PayloadAdd(&payload, "promised_ready_on",
+				   row->has_promised ? IsoDate(row->promised_ready_on) : NULL);
+		PayloadAdd(&payload, "pickup_until", row->has_pickup ? IsoDate(row->pickup_until) : NULL);
+		return EnqueueMessage(row->office_id, row->recipient_channel, row->recipient, template,
+							  NULL, PayloadEnd(&payload), NULL, now);
+	}
 	values[0] = Int64GetDatum(row->office_id);
 	values[1] = CStringGetTextDatum(row->number);
 	if (kept)
@@ -564,6 +699,22 @@ ApplyMove(AppRow *row, const char *to, const char *actor, const char *actor_role
 		elog(ERROR, "application %s changed under its row lock", row->number);
 	row->status = pstrdup(to);
 	row->version++;
+	row->status_at = now;
+	if (set_incomplete)
+	{
+		row->has_incomplete_until = true;
+		row->incomplete_until = now + passport_documents_days * DAY_USECS;
+	}
+	if (set_promised)
+	{
+		row->has_promised = true;
+		row->promised_ready_on = promised;
+	}
+	if (set_pickup)
+	{
+		row->has_pickup = true;
+		row->pickup_until = row->today + passport_pickup_days;
+	}
 	return QueueStatusMessage(row, to, now);
 }
 
@@ -901,7 +1052,7 @@ passport_transition_0_2(PG_FUNCTION_ARGS)
 	}
 	ApplyMove(&row, to, CallingRoleName(), HasRole(roles, "officer") && CallerIsOfficer() ? "officer" : "admin",
 			  channel, reason, now);
-	result = StateDatum(fcinfo, cxt, row.office_id, row.number);
+	result = MovedStateDatum(fcinfo, cxt, &row);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
 }
