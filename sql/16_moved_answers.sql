@@ -44,5 +44,5 @@ SELECT passport.sweep('EQ') IS NOT NULL AS swept;
 RESET passport.now_override;
 SELECT label, regexp_replace(a::text, '\m[0-9]{15,16}\M', '<n>', 'g') FROM ans ORDER BY n;
 SELECT o.template, o.channel, o.recipient, regexp_replace(o.payload::text, '\m[0-9]{15,16}\M', '<n>', 'g')
-  FROM passport.outbox o WHERE o.office_id = passport.office_id('EQ') ORDER BY o.message_id;
+  FROM passport.outbox o WHERE o.office_id = passport.office_id('EQ') ORDER BY o.recipient, o.message_id;
 SELECT a.application_number IS NOT NULL, a.status, a.version, a.promised_ready_on, a.pickup_until FROM passport.application a WHERE a.office_id = passport.office_id('EQ') ORDER BY a.nik;

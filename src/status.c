@@ -61,7 +61,7 @@ typedef struct AppRow
 	char	   *billing_code;
 	int64		billing_amount;
 	TimestampTz billing_expires_at;
-	bool		billing_open;	/* open (the only billing that can be) */
+	bool		billing_open;	/* it has an open billing */
 	char	   *office_name;
 	DateADT		today;			/* local date at the office */
 	char	   *payment_policy;
@@ -235,8 +235,9 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
 
 /*
  * What LockApplication reads of the application itself: the row, whom to
- * message and through which channel, and its latest billing (an
- * application has at most one open billing, its latest; see IssueBilling).
+ * message and through which channel, its latest billing (what an answer
+ * shows) and whether it has an open one (what a message shows; at most
+ * one, billing_open_per_application).
  */
 #define LOCK_SQL_COLUMNS \
 	"SELECT a.status, a.version, a.service, a.passport_kind, " \
@@ -244,7 +245,11 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
 	"       coalesce(a.sender, a.phone), " \
 	"       passport.contact_channel(coalesce(a.sender, a.phone)), " \
 	"       a.promised_ready_on, a.pickup_until, b.billing_code, b.amount, " \
-	"       b.expires_at, b.status = 'open'"
+	"       b.expires_at, " \
+	"       EXISTS (SELECT 1 FROM passport.billing y " \
+	"                WHERE y.office_id = a.office_id " \
+	"                  AND y.application_number = a.application_number " \
+	"                  AND y.status = 'open')"
 #define LOCK_SQL_ROW		LOCK_SQL_COLUMNS ", "
 #define LOCK_SQL_ROW_END	LOCK_SQL_COLUMNS " "
 #define LOCK_SQL_BILLING \
@@ -418,10 +423,9 @@ PaidBillingExists(const AppRow *row)
 
 /*
  * IssueBilling inserts the billing of an application entering
- * awaiting_payment; it becomes the row's latest billing.  The partial
- * unique index billing_open_per_application refuses it when another
- * billing of the application is open, so the open billing, when there is
- * one, is always the latest.
+ * awaiting_payment; it becomes the row's latest and open billing (the
+ * partial unique index billing_open_per_application refuses a second open
+ * one).
  */
 static void
 IssueBilling(AppRow *row, TimestampTz now)
