@@ -164,15 +164,20 @@ IssueTicket(int64 office_id, const char *lane, const char *source,
 
 /*
  * The statement of TicketDatum; the office's code comes from the office
- * table, or as $3 when the backend keeps the offices.
+ * table, or as $3 when the backend keeps the offices.  Only a waiting
+ * ticket has tickets waiting ahead of it: a called, serving or finished
+ * one answers 0 without counting (a count over the day's queue, for every
+ * call of a counter).
  */
 #define TICKET_SQL(code, office_join) \
 	"SELECT t.code, " code ", t.lane, t.status, t.calls, t.counter, " \
 	"       t.appointment_at, t.issued_at, " \
+	"       CASE WHEN t.status = 'waiting' THEN " \
 	"       (SELECT count(*) FROM passport.queue_ticket w " \
 	"         WHERE w.office_id = t.office_id AND w.local_date = t.local_date " \
 	"           AND w.call_order = t.call_order AND w.lane = t.lane AND w.status = 'waiting' " \
 	"           AND (w.queue_at, w.ticket_id) < (t.queue_at, t.ticket_id))::integer " \
+	"       ELSE 0 END " \
 	"  FROM passport.queue_ticket t" office_join \
 	" WHERE t.office_id = $1 AND t.ticket_id = $2"
 

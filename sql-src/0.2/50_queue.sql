@@ -50,3 +50,5 @@ COMMENT ON COLUMN passport.queue_ticket.slot_id IS
 COMMENT ON COLUMN passport.queue_ticket.shard IS 'For a walk-in: the counter row of slot_id that holds its place.';
 COMMENT ON FUNCTION passport.walk_in_ticket(text, text) IS
   'A ticket for a walk-in in the priority or percepatan lane, holding one of the lane''s places of the day, taken from the same counters as online bookings; PP018 when every place of the day is taken.';
+COMMENT ON TYPE passport.ticket IS
+  'A queue ticket: its code (prefix-number), lane, status, calls, counter, appointment, and while it waits how many tickets of its lane wait ahead of it (0 once it has been called).';
