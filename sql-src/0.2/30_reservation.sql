@@ -53,6 +53,14 @@ COMMENT ON INDEX passport.reservation_idempotency IS
 COMMENT ON FUNCTION passport.reserve(text, text, text, date, text, text, date, text, text, text, text, time, boolean) IS
   'Books a place atomically: the slot nearest preferred_time on visit_date (or, with earliest, the first free slot from visit_date on; a NULL visit_date means today). Returns the reservation number with local date and time. A retry by the same client (channel and sender) with the same idempotency key and the same request returns the same answer; the key used for another request raises PP010.';
 
+-- The cooldowns, and nothing else of the guards: what every sweep clears
+-- when they are over (and retention when they are long over). A guard
+-- that holds a reservation, or is free, has no entry, so a booking writes
+-- none; without it each sweep read the whole table, one row per NIK that
+-- ever booked.
+CREATE INDEX nik_guard_cooldown ON passport.nik_guard (cooldown_until)
+  WHERE code IS NULL AND cooldown_until IS NOT NULL;
+
 CREATE OR REPLACE FUNCTION passport.sweep(office_code text DEFAULT NULL)
   RETURNS TABLE (office_code text, no_shows integer, billings_expired integer,
                  forfeited integer, uncollected integer, messages integer,

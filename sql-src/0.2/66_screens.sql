@@ -194,6 +194,15 @@ COMMENT ON FUNCTION passport.dashboard_heatmap(text, integer) IS
   'How full the coming days of an office are: per local date (from today, days of them, 1 to 62) and local slot start time, the released places of every lane and how many are taken (bookings and walk-ins). For reporters, administrators and the officers bound to it.';
 REVOKE ALL ON FUNCTION passport.dashboard_heatmap(text, integer) FROM PUBLIC;
 
+-- What the dashboards read of an office's history, by time, so that a
+-- dashboard reads the weeks or days it shows and not everything before
+-- them: the moves to ready (one in the history of each passport, so a
+-- move writes an entry only when it makes a passport ready), and the
+-- feedback (written by the conversation, not on any booking or move).
+CREATE INDEX application_event_ready ON passport.application_event (office_id, at)
+  WHERE to_status = 'ready';
+CREATE INDEX feedback_office_time ON passport.feedback (office_id, created_at);
+
 -- The weeks a dashboard shows: their Mondays in the office's local time,
 -- the last `weeks` of them up to this week.
 CREATE FUNCTION passport.dashboard_weeks(office_id bigint, weeks integer)
@@ -254,16 +263,27 @@ AS $$
 DECLARE
   oid_ bigint := passport.dashboard_office_id(office_code);
   tz text := (SELECT o.time_zone FROM passport.office o WHERE o.office_id = oid_);
+  first_at timestamptz;
+  end_at timestamptz;
 BEGIN
+  -- the weeks shown, as times: the moves to ready read are those
+  SELECT pg_catalog.min(w.week)::timestamp AT TIME ZONE tz, (pg_catalog.max(w.week) + 7)::timestamp AT TIME ZONE tz
+    INTO first_at, end_at
+    FROM passport.dashboard_weeks(oid_, weeks) AS w(week);
   RETURN QUERY
     WITH done AS (
+      -- each passport's first move to ready in those weeks
       SELECT (e.at AT TIME ZONE tz)::date AS ready_on, (a.opened_at AT TIME ZONE tz)::date AS opened_on,
              e.at - a.opened_at AS took, a.promised_ready_on
-        FROM passport.application a
-        JOIN LATERAL (SELECT pg_catalog.min(x.at) AS at FROM passport.application_event x
-                       WHERE x.office_id = a.office_id AND x.application_number = a.application_number
-                         AND x.to_status = 'ready') e ON e.at IS NOT NULL
-       WHERE a.office_id = oid_
+        FROM passport.application_event e
+        JOIN passport.application a
+          ON a.office_id = e.office_id AND a.application_number = e.application_number
+       WHERE e.office_id = oid_ AND e.to_status = 'ready' AND e.at >= first_at AND e.at < end_at
+         -- (a subquery per move found: it reads that passport's history)
+         AND e.seq = (SELECT x.seq FROM passport.application_event x
+                       WHERE x.office_id = e.office_id AND x.application_number = e.application_number
+                         AND x.to_status = 'ready'
+                       ORDER BY x.at, x.seq LIMIT 1)
     )
     SELECT w.week::date,
            pg_catalog.count(d.ready_on),
