@@ -90,7 +90,7 @@ CallerIsOfficer(void)
 	office_join \
 	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at " \
 	"                       FROM passport.billing x " \
-	"                      WHERE x.office_id = a.office_id " \
+	"                      WHERE x.office_id = $1 " \
 	"                        AND x.application_number = a.application_number " \
 	"                      ORDER BY x.issued_at DESC LIMIT 1) b ON true " \
 	" WHERE a.office_id = $1 AND a.application_number = $2"
@@ -247,7 +247,7 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
 	"       a.promised_ready_on, a.pickup_until, b.billing_code, b.amount, " \
 	"       b.expires_at, " \
 	"       EXISTS (SELECT 1 FROM passport.billing y " \
-	"                WHERE y.office_id = a.office_id " \
+	"                WHERE y.office_id = $1 " \
 	"                  AND y.application_number = a.application_number " \
 	"                  AND y.status = 'open')"
 #define LOCK_SQL_ROW		LOCK_SQL_COLUMNS ", "
@@ -255,7 +255,7 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
 #define LOCK_SQL_BILLING \
 	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at, x.status " \
 	"                       FROM passport.billing x " \
-	"                      WHERE x.office_id = a.office_id " \
+	"                      WHERE x.office_id = $1 " \
 	"                        AND x.application_number = a.application_number " \
 	"                      ORDER BY x.issued_at DESC LIMIT 1) b ON true "
 
