@@ -1,6 +1,6 @@
 -- What reads an office's history reads the days or weeks it is about, not
--- all of it: the processing and feedback dashboards, and the sweep's
--- clearing of NIK cooldowns (a guard per NIK that ever booked).
+-- all of it: the no-show, processing, backlog and feedback dashboards, and
+-- the sweep's clearing of NIK cooldowns (a guard per NIK that ever booked).
 SET client_min_messages = warning;
 SET timezone = 'Asia/Jakarta';
 SELECT passport.create_office('HIST', 'Kantor Sejarah', 'kanim', 'Asia/Jakarta') > 0 AS office;
@@ -22,9 +22,27 @@ SELECT passport.office_id('HIST'), 'whatsapp', 'h' || i, 'appreciation', 5, 'Ter
 -- 10,000 NIK guards left free by visits long past
 INSERT INTO passport.nik_guard (nik)
 SELECT '32' || lpad(i::text, 14, '0') FROM generate_series(1, 10000) i;
--- and what the figures should show: three passports made ready for the
--- first time yesterday (and one made ready again, which is not its first),
--- four recent messages, two cooldowns just over
+-- 10,000 visits of years ago, and the 200 passports long collected
+INSERT INTO passport.reservation (office_id, code, slot_id, shard, lane, service, local_date, starts_at,
+                                  ends_at, status, nik, full_name, birth_date, channel, created_at, status_at)
+SELECT passport.office_id('HIST'), 'H' || lpad(i::text, 10, '0'), 1, 0, 'regular', 'new_adult',
+       current_date - 1000 - i % 300, now() - interval '1000 days', now() - interval '1000 days',
+       CASE WHEN i % 10 = 0 THEN 'no_show' ELSE 'checked_in' END, '3273010101900001', 'Lama', '1990-01-01',
+       'web', now() - interval '1000 days', now() - interval '1000 days'
+  FROM generate_series(1, 10000) i;
+UPDATE passport.application SET status = 'collected', status_at = now() - interval '2 years'
+ WHERE office_id = passport.office_id('HIST');
+-- and 10,000 more passports collected years ago
+INSERT INTO passport.application (office_id, application_number, service, passport_kind, validity_years,
+                                  lane, nik, full_name, birth_date, status, version, opened_at, status_at)
+SELECT passport.office_id('HIST'), '9' || lpad(i::text, 15, '0'), 'renewal', 'electronic', 10, 'regular',
+       '3273010101900003', 'Lama', '1990-01-01', 'collected', 9, now() - interval '3 years',
+       now() - interval '3 years'
+  FROM generate_series(1, 10000) i;
+-- and what the figures should show: two visits today, one a no-show;
+-- three passports in process, made ready for the first time yesterday
+-- (and one made ready again, which is not its first); four recent
+-- messages; two cooldowns just over
 CREATE TEMP TABLE fresh AS
   SELECT (passport.open_walk_in('HIST', 'priority', 'renewal', '327301010190' || lpad(i::text, 4, '0'),
                                 'Pemohon ' || i, '1990-01-01')).application_number AS num
@@ -33,13 +51,29 @@ INSERT INTO passport.application_event (office_id, application_number, seq, from
                                         actor, actor_role, channel, at)
 SELECT passport.office_id('HIST'), num, 100, 'printed', 'ready', 'loket', 'officer', 'counter', now() - interval '1 day'
   FROM (SELECT num FROM fresh UNION ALL SELECT min(num) FROM h) x;
+INSERT INTO passport.reservation (office_id, code, slot_id, shard, lane, service, local_date, starts_at,
+                                  ends_at, status, nik, full_name, birth_date, channel, created_at, status_at)
+SELECT passport.office_id('HIST'), 'N' || lpad(i::text, 10, '0'), 1, 0, 'regular', 'new_adult',
+       current_date, now(), now(), CASE i WHEN 1 THEN 'no_show' ELSE 'checked_in' END,
+       '3273010101900002', 'Baru', '1990-01-01', 'web', now(), now()
+  FROM generate_series(1, 2) i;
 INSERT INTO passport.feedback (office_id, channel, sender_hash, category, rating, body, created_at)
 SELECT passport.office_id('HIST'), 'whatsapp', 'f' || i, 'complaint', 2, 'Antre lama', now() - interval '1 day'
   FROM generate_series(1, 4) i;
 INSERT INTO passport.nik_guard (nik, cooldown_until)
 SELECT '33' || lpad(i::text, 14, '0'), now() - interval '1 hour' FROM generate_series(1, 2) i;
-ANALYZE passport.application, passport.application_event, passport.feedback, passport.nik_guard;
+ANALYZE passport.reservation, passport.application, passport.application_event, passport.feedback, passport.nik_guard;
 
+BEGIN;
+SELECT sum(visits_due) AS visits_due, sum(no_shows) AS no_shows FROM passport.dashboard_no_shows('HIST');
+SELECT pg_stat_get_xact_tuples_fetched('passport.reservation'::regclass) +
+       pg_stat_get_xact_tuples_returned('passport.reservation'::regclass) < 100 AS few_reservations_read;
+COMMIT;
+BEGIN;
+SELECT status, applications FROM passport.dashboard_backlog('HIST') WHERE applications > 0;
+SELECT pg_stat_get_xact_tuples_fetched('passport.application'::regclass) +
+       pg_stat_get_xact_tuples_returned('passport.application'::regclass) < 100 AS few_applications_read;
+COMMIT;
 BEGIN;
 SELECT count(*) AS weeks, sum(ready) AS ready FROM passport.dashboard_processing('HIST');
 SELECT pg_stat_get_xact_tuples_fetched('passport.application_event'::regclass) +

@@ -202,6 +202,16 @@ REVOKE ALL ON FUNCTION passport.dashboard_heatmap(text, integer) FROM PUBLIC;
 CREATE INDEX application_event_ready ON passport.application_event (office_id, at)
   WHERE to_status = 'ready';
 CREATE INDEX feedback_office_time ON passport.feedback (office_id, created_at);
+-- The reservations whose visit is over or called off, by day: what the
+-- no-show dashboard counts (a booking writes no entry; its check-in,
+-- no-show or cancellation does).
+CREATE INDEX reservation_ended ON passport.reservation (office_id, local_date)
+  WHERE status IN ('checked_in', 'no_show', 'cancelled');
+-- The applications still in process (every status that is not final), by
+-- status and age: what the backlog dashboard counts. A move into a final
+-- status leaves it.
+CREATE INDEX application_in_process ON passport.application (office_id, status, status_at)
+  WHERE status NOT IN ('payment_expired', 'rejected', 'collected', 'uncollected', 'forfeited', 'cancelled');
 
 -- The weeks a dashboard shows: their Mondays in the office's local time,
 -- the last `weeks` of them up to this week.
@@ -246,6 +256,7 @@ BEGIN
       FROM passport.dashboard_weeks(oid_, weeks) AS w(week)
       LEFT JOIN passport.reservation r
         ON r.office_id = oid_ AND r.local_date >= w.week::date AND r.local_date < w.week::date + 7
+           AND r.status IN ('checked_in', 'no_show', 'cancelled')
      GROUP BY w.week
      ORDER BY w.week;
 END;
@@ -317,6 +328,8 @@ BEGIN
            pg_catalog.round((extract(epoch FROM passport.now() - pg_catalog.min(a.status_at)) / 86400)::numeric, 1)
       FROM passport.application_status s
       LEFT JOIN passport.application a ON a.office_id = oid_ AND a.status = s.status
+            -- the final statuses, as application_in_process leaves them out
+            AND a.status NOT IN ('payment_expired', 'rejected', 'collected', 'uncollected', 'forfeited', 'cancelled')
      WHERE NOT s.terminal
      GROUP BY s.status, s.ordinal
      ORDER BY s.ordinal;
