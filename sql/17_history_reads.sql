@@ -1,6 +1,8 @@
 -- What reads an office's history reads the days or weeks it is about, not
 -- all of it: the no-show, processing, backlog and feedback dashboards, and
 -- the sweep's clearing of NIK cooldowns (a guard per NIK that ever booked).
+-- The chat's pickup and payment answers read the sender's applications,
+-- not every ready or unpaid one of the country.
 SET client_min_messages = warning;
 SET timezone = 'Asia/Jakarta';
 SELECT passport.create_office('HIST', 'Kantor Sejarah', 'kanim', 'Asia/Jakarta') > 0 AS office;
@@ -62,6 +64,23 @@ SELECT passport.office_id('HIST'), 'whatsapp', 'f' || i, 'complaint', 2, 'Antre 
   FROM generate_series(1, 4) i;
 INSERT INTO passport.nik_guard (nik, cooldown_until)
 SELECT '33' || lpad(i::text, 14, '0'), now() - interval '1 hour' FROM generate_series(1, 2) i;
+-- elsewhere, 5,000 passports ready and 5,000 applications awaiting payment
+-- of other people; one of each for the sender who asks
+SELECT passport.create_office('HIST2', 'Kantor Lain', 'kanim', 'Asia/Jakarta') > 0 AS office;
+INSERT INTO passport.application (office_id, application_number, service, passport_kind, validity_years,
+                                  lane, nik, full_name, birth_date, sender, status, version, opened_at, status_at,
+                                  pickup_until)
+SELECT passport.office_id('HIST2'), '8' || lpad(i::text, 15, '0'), 'renewal', 'electronic', 10, 'regular',
+       '3273010101900004', 'Orang Lain', '1990-01-01', CASE WHEN i = 0 THEN '+6281299990000' ELSE '+62899' || lpad(i::text, 8, '0') END,
+       CASE WHEN i % 2 = 0 THEN 'ready' ELSE 'awaiting_payment' END, 7, now() - interval '20 days',
+       now() - interval '1 day', current_date + 20
+  FROM generate_series(0, 10001) i;
+INSERT INTO passport.billing (office_id, billing_code, application_number, amount, breakdown, issued_at, expires_at)
+SELECT passport.office_id('HIST2'), '7' || lpad(i::text, 14, '0'), '8' || lpad(i::text, 15, '0'), 350000, '{}',
+       now() - interval '1 day', now() + interval '6 days'
+  FROM generate_series(1, 10001, 2) i;
+UPDATE passport.application SET sender = '+6281299990000'
+ WHERE application_number = '8' || lpad('10001', 15, '0');
 ANALYZE passport.reservation, passport.application, passport.application_event, passport.feedback, passport.nik_guard;
 
 BEGIN;
@@ -88,4 +107,20 @@ BEGIN;
 SELECT office_code, no_shows, cooldowns_cleared FROM passport.sweep('HIST');
 SELECT pg_stat_get_xact_tuples_fetched('passport.nik_guard'::regclass) +
        pg_stat_get_xact_tuples_returned('passport.nik_guard'::regclass) < 100 AS few_guards_read;
+COMMIT;
+-- the sender asks about pickup (5) and payment (3)
+SELECT (passport.handle_message('whatsapp', '+6281299990000', 'h1', 'Halo')).reply IS NOT NULL AS menu;
+BEGIN;
+SELECT position('8000000000000000' IN (passport.handle_message('whatsapp', '+6281299990000', 'h2', '5')).reply) > 0
+       AS own_passport_ready;
+SELECT pg_stat_get_xact_tuples_fetched('passport.application'::regclass) +
+       pg_stat_get_xact_tuples_returned('passport.application'::regclass) < 100 AS few_applications_read;
+COMMIT;
+BEGIN;
+SELECT position('700000000010001' IN (passport.handle_message('whatsapp', '+6281299990000', 'h3', '3')).reply) > 0
+       AS own_billing_shown;
+SELECT pg_stat_get_xact_tuples_fetched('passport.application'::regclass) +
+       pg_stat_get_xact_tuples_returned('passport.application'::regclass) +
+       pg_stat_get_xact_tuples_fetched('passport.billing'::regclass) +
+       pg_stat_get_xact_tuples_returned('passport.billing'::regclass) < 100 AS few_rows_read;
 COMMIT;

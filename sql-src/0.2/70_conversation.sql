@@ -786,6 +786,13 @@ REVOKE ALL ON FUNCTION passport.bot_reservation(passport.bot_turn) FROM PUBLIC;
 -- Flow: information (payment, requirements, pickup)
 --------------------------------------------------------------------------
 
+-- A sender's applications that the bot tells about by the sender's
+-- number alone, whatever the office: a passport ready for pickup, an
+-- application awaiting its payment. Without it each such question read
+-- every ready or open application of the country.
+CREATE INDEX application_sender_due ON passport.application (sender)
+  WHERE status IN ('ready', 'awaiting_payment');
+
 CREATE FUNCTION passport.bot_information(t passport.bot_turn)
   RETURNS passport.bot_turn
   LANGUAGE plpgsql STABLE
@@ -803,7 +810,8 @@ BEGIN
       FROM passport.application a
       JOIN passport.billing b ON b.office_id = a.office_id AND b.application_number = a.application_number
       JOIN passport.office o ON o.office_id = a.office_id
-     WHERE a.sender = t.sender AND b.status = 'open' AND b.expires_at > t.now
+     WHERE a.sender = t.sender AND a.status = 'awaiting_payment'   -- (a billing is open only then)
+       AND b.status = 'open' AND b.expires_at > t.now
      ORDER BY b.expires_at LIMIT 1;
     IF FOUND THEN
       t.reply := t.reply || passport.bot_say('payment_open', lang, pg_catalog.jsonb_build_object('code', r.billing_code,
