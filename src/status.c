@@ -253,7 +253,7 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
 #define LOCK_SQL_ROW		LOCK_SQL_COLUMNS ", "
 #define LOCK_SQL_ROW_END	LOCK_SQL_COLUMNS " "
 #define LOCK_SQL_BILLING \
-	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at, x.status " \
+	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at " \
 	"                       FROM passport.billing x " \
 	"                      WHERE x.office_id = $1 " \
 	"                        AND x.application_number = a.application_number " \
@@ -328,7 +328,7 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 			row->has_billing = row->billing_code != NULL;
 			row->billing_amount = DatumGetInt64(PassportGetDatum(0, APP_BILLING_AMOUNT, &isnull));
 			row->billing_expires_at = DatumGetTimestampTz(PassportGetDatum(0, APP_BILLING_EXPIRES_AT, &isnull));
-			row->billing_open = DatumGetBool(PassportGetDatum(0, APP_BILLING_OPEN, &isnull)) && !isnull;
+			row->billing_open = DatumGetBool(PassportGetDatum(0, APP_BILLING_OPEN, &isnull));
 			if (kept)
 				KeptTerms(row, now, target);
 			else
