@@ -63,6 +63,7 @@ typedef struct AppRow
 	TimestampTz billing_expires_at;
 	bool		billing_open;	/* it has an open billing */
 	char	   *office_name;
+	char	   *time_zone;		/* the office's */
 	DateADT		today;			/* local date at the office */
 	char	   *payment_policy;
 	bool		lane_surcharge;	/* the lane adds the percepatan tariff */
@@ -79,6 +80,17 @@ CallerIsOfficer(void)
 }
 
 /*
+ * An application's latest billing (the one its answers show), as b; the
+ * office is $1, so that a cluster routes the statement to one shard.
+ */
+#define LATEST_BILLING_JOIN \
+	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at " \
+	"                       FROM passport.billing x " \
+	"                      WHERE x.office_id = $1 " \
+	"                        AND x.application_number = a.application_number " \
+	"                      ORDER BY x.issued_at DESC LIMIT 1) b ON true "
+
+/*
  * The statement of StateDatum; the office's code comes from the office
  * table, or as $3 when the backend keeps the offices.
  */
@@ -88,11 +100,7 @@ CallerIsOfficer(void)
 	"       b.expires_at " \
 	"  FROM passport.application a " \
 	office_join \
-	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at " \
-	"                       FROM passport.billing x " \
-	"                      WHERE x.office_id = $1 " \
-	"                        AND x.application_number = a.application_number " \
-	"                      ORDER BY x.issued_at DESC LIMIT 1) b ON true " \
+	LATEST_BILLING_JOIN \
 	" WHERE a.office_id = $1 AND a.application_number = $2"
 
 /* StateDatum forms the passport.application_state answer from the database. */
@@ -198,6 +206,7 @@ typedef enum AppColumn
 	APP_BILLING_OPEN,
 	APP_OFFICE_CODE,
 	APP_OFFICE_NAME,
+	APP_OFFICE_TIME_ZONE,
 	APP_TODAY,
 	APP_PAYMENT_POLICY,
 	APP_LANE_SURCHARGE,
@@ -223,6 +232,7 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
 
 	row->office_code = pstrdup(office->code);
 	row->office_name = pstrdup(office->name);
+	row->time_zone = pstrdup(office->time_zone);
 	row->today = LocalDate(now, office->time_zone);
 	row->payment_policy = pstrdup(office->payment_policy);
 	row->lane_surcharge = ReferenceHas(REFERENCE_SURCHARGE_LANES, row->lane);
@@ -252,12 +262,6 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
 	"                  AND y.status = 'open')"
 #define LOCK_SQL_ROW		LOCK_SQL_COLUMNS ", "
 #define LOCK_SQL_ROW_END	LOCK_SQL_COLUMNS " "
-#define LOCK_SQL_BILLING \
-	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at " \
-	"                       FROM passport.billing x " \
-	"                      WHERE x.office_id = $1 " \
-	"                        AND x.application_number = a.application_number " \
-	"                      ORDER BY x.issued_at DESC LIMIT 1) b ON true "
 
 /*
  * LockApplication finds an application by its canonical number and locks
@@ -272,7 +276,7 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 	static SPIPlanPtr plans[2];
 	static const char *const sql[2] = {
 		LOCK_SQL_ROW
-		"       o.code, o.name, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy, "
+		"       o.code, o.name, o.time_zone, ($3 AT TIME ZONE o.time_zone)::date, o.payment_policy, "
 		"       coalesce(l.tariff_item = 'percepatan', false), "
 		"       coalesce(l.ready_working_days, 3), "
 		"       (SELECT coalesce(string_agg(t.actor_role, ',' ORDER BY t.actor_role), '') "
@@ -282,12 +286,12 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 		"  FROM passport.application a "
 		"  JOIN passport.office o ON o.office_id = a.office_id "
 		"  LEFT JOIN passport.lane l ON l.lane_code = a.lane "
-		LOCK_SQL_BILLING
+		LATEST_BILLING_JOIN
 		" WHERE a.office_id = $1 AND a.application_number = $2 "
 		"   FOR UPDATE OF a",
 		LOCK_SQL_ROW_END
 		"  FROM passport.application a "
-		LOCK_SQL_BILLING
+		LATEST_BILLING_JOIN
 		" WHERE a.office_id = $1 AND a.application_number = $2 "
 		"   FOR UPDATE OF a"
 	};
@@ -335,6 +339,7 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 			{
 				row->office_code = PassportGetText(0, APP_OFFICE_CODE);
 				row->office_name = PassportGetText(0, APP_OFFICE_NAME);
+				row->time_zone = PassportGetText(0, APP_OFFICE_TIME_ZONE);
 				row->today = DatumGetDateADT(PassportGetDatum(0, APP_TODAY, &isnull));
 				row->payment_policy = PassportGetText(0, APP_PAYMENT_POLICY);
 				row->lane_surcharge = DatumGetBool(PassportGetDatum(0, APP_LANE_SURCHARGE, &isnull));
@@ -517,60 +522,24 @@ PromisedReadyOn(const AppRow *row)
 	return DatumGetDateADT(PassportGetDatum(0, 1, &isnull));
 }
 
-/* Result columns of QueueStatusMessage's statement. */
-typedef enum MessageColumn
-{
-	MSG_CHANNEL = 1,
-	MSG_RECIPIENT,
-	MSG_OFFICE_NAME,
-	MSG_PROMISED_READY_ON,
-	MSG_PICKUP_UNTIL,
-	MSG_BILLING_CODE,
-	MSG_AMOUNT,
-	MSG_EXPIRES_AT
-} MessageColumn;
-#define MSG_COLUMNS		MSG_EXPIRES_AT
-
-/*
- * The statement of QueueStatusMessage; the office's name and time zone
- * come from the office table, or as $3 and $4 when the backend keeps the
- * offices.
- */
-#define MESSAGE_SQL(name, time_zone, office_join) \
-	"SELECT passport.contact_channel(coalesce(a.sender, a.phone)), " \
-	"       coalesce(a.sender, a.phone), " name ", " \
-	"       to_char(a.promised_ready_on, 'YYYY-MM-DD'), " \
-	"       to_char(a.pickup_until, 'YYYY-MM-DD'), b.billing_code, " \
-	"       to_char(b.amount, 'FM999G999G999'), " \
-	"       to_char(b.expires_at AT TIME ZONE " time_zone ", 'YYYY-MM-DD HH24:MI') " \
-	"  FROM passport.application a " \
-	office_join \
-	"  LEFT JOIN LATERAL (SELECT x.billing_code, x.amount, x.expires_at FROM passport.billing x " \
-	"                      WHERE x.office_id = a.office_id AND x.application_number = a.application_number " \
-	"                        AND x.status = 'open' LIMIT 1) b ON true " \
-	" WHERE a.office_id = $1 AND a.application_number = $2 " \
-	"   AND coalesce(a.sender, a.phone) IS NOT NULL"
-
 /*
  * QueueStatusMessage queues the message an applicant gets for a move
  * (nothing for moves they need not hear about, or without a recipient) and
  * returns whether it queued one; row is the application after the move.
- * Without an open billing the message is made from the row; with one (the
- * billing a move to awaiting_payment issued) it is read back with the
- * billing's amount and expiry formatted as the templates show them.
+ * The message is made from the row, with its open billing when it has one
+ * (the billing a move to awaiting_payment issued), whose amount and expiry
+ * are formatted in SQL as the templates show them.
  */
 static bool
 QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 {
-	static SPIPlanPtr plans[2];
-	static const char *const sql[2] = {
-		MESSAGE_SQL("o.name", "o.time_zone", "  JOIN passport.office o ON o.office_id = a.office_id "),
-		MESSAGE_SQL("$3::text", "$4::text", "")
-	};
-	static const Oid types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
-	int			kept = ReferencesCached() ? 1 : 0;
-	Datum		values[4];
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		values[3];
 	const char *template;
+	const char *billing_code = NULL;
+	const char *amount = NULL;
+	const char *expires_at = NULL;
 	Payload		payload;
 
 	if (strcmp(to, "awaiting_payment") == 0)
@@ -584,44 +553,41 @@ QueueStatusMessage(const AppRow *row, const char *to, TimestampTz now)
 		template = psprintf("status_%s", to);
 	else
 		return false;
-	/* nobody to tell (the lock read the sender and phone): no statement */
+	/* nobody to tell (the lock read the sender and phone) */
 	if (row->recipient == NULL)
 		return false;
-	if (!row->billing_open)
+	if (row->billing_open)
 	{
-		PayloadInit(&payload);
-		PayloadAdd(&payload, "application_number", row->number);
-		PayloadAdd(&payload, "office", row->office_name);
-		PayloadAdd(&payload, "promised_ready_on",
-				   row->has_promised ? IsoDate(row->promised_ready_on) : NULL);
-		PayloadAdd(&payload, "pickup_until", row->has_pickup ? IsoDate(row->pickup_until) : NULL);
-		return EnqueueMessage(row->office_id, row->recipient_channel, row->recipient, template,
-							  NULL, PayloadEnd(&payload), NULL, now);
+		values[0] = Int64GetDatum(row->office_id);
+		values[1] = CStringGetTextDatum(row->number);
+		values[2] = CStringGetTextDatum(row->time_zone);
+		if (PassportExecute(PassportPrepare(&plan,
+											"SELECT b.billing_code, to_char(b.amount, 'FM999G999G999'), "
+											"       to_char(b.expires_at AT TIME ZONE $3, 'YYYY-MM-DD HH24:MI') "
+											"  FROM passport.billing b "
+											" WHERE b.office_id = $1 AND b.application_number = $2 "
+											"   AND b.status = 'open'",
+											3, types),
+							values, NULL, false, 1) == 1)
+		{
+			/* columns: billing code, amount, expiry */
+			PassportExpectColumns(3);
+			billing_code = PassportGetText(0, 1);
+			amount = PassportGetText(0, 2);
+			expires_at = PassportGetText(0, 3);
+		}
 	}
-	values[0] = Int64GetDatum(row->office_id);
-	values[1] = CStringGetTextDatum(row->number);
-	if (kept)
-	{
-		const KeptOffice *office = KeptOfficeOf(row->office_id);
-
-		values[2] = CStringGetTextDatum(office->name);
-		values[3] = CStringGetTextDatum(office->time_zone);
-	}
-	if (PassportExecute(PassportPrepare(&plans[kept], sql[kept], kept ? 4 : 2, types),
-						values, NULL, false, 1) != 1)
-		return false;
-	PassportExpectColumns(MSG_COLUMNS);
 	PayloadInit(&payload);
 	PayloadAdd(&payload, "application_number", row->number);
-	PayloadAdd(&payload, "office", PassportGetText(0, MSG_OFFICE_NAME));
-	PayloadAdd(&payload, "promised_ready_on", PassportGetText(0, MSG_PROMISED_READY_ON));
-	PayloadAdd(&payload, "pickup_until", PassportGetText(0, MSG_PICKUP_UNTIL));
-	PayloadAdd(&payload, "billing_code", PassportGetText(0, MSG_BILLING_CODE));
-	PayloadAdd(&payload, "amount", PassportGetText(0, MSG_AMOUNT));
-	PayloadAdd(&payload, "expires_at", PassportGetText(0, MSG_EXPIRES_AT));
-	return EnqueueMessage(row->office_id, PassportGetText(0, MSG_CHANNEL),
-						  PassportGetText(0, MSG_RECIPIENT), template, NULL,
-						  PayloadEnd(&payload), NULL, now);
+	PayloadAdd(&payload, "office", row->office_name);
+	PayloadAdd(&payload, "promised_ready_on",
+			   row->has_promised ? IsoDate(row->promised_ready_on) : NULL);
+	PayloadAdd(&payload, "pickup_until", row->has_pickup ? IsoDate(row->pickup_until) : NULL);
+	PayloadAdd(&payload, "billing_code", billing_code);
+	PayloadAdd(&payload, "amount", amount);
+	PayloadAdd(&payload, "expires_at", expires_at);
+	return EnqueueMessage(row->office_id, row->recipient_channel, row->recipient, template,
+						  NULL, PayloadEnd(&payload), NULL, now);
 }
 
 /*
@@ -1219,7 +1185,7 @@ passport_confirm_payment_0_2(PG_FUNCTION_ARGS)
 	if (strcmp(row.status, "awaiting_payment") != 0)
 		IllegalMove(&row, "paid", "The payment arrived for an application that no longer awaits it.");
 	ApplyMove(&row, "paid", "bank", "payment", "bank", psprintf("NTPN %s", ntpn), now);
-	result = StateDatum(fcinfo, cxt, office_id, row.number);
+	result = MovedStateDatum(fcinfo, cxt, &row);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
 }
