@@ -269,9 +269,11 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
  * terms and the rule of the move, read in the same statement or, when the
  * backend keeps those rows (ReferencesCached), from them, with whom to
  * message and its latest billing; raises PP006 when there is none.
+ * office_id is the number's office (ApplicationNumberOffice), 0 for none.
  */
 static void
-LockApplication(const char *digits, TimestampTz now, const char *target, AppRow *row)
+LockApplication(int64 office_id, const char *digits, TimestampTz now, const char *target,
+				AppRow *row)
 {
 	static SPIPlanPtr plans[2];
 	static const char *const sql[2] = {
@@ -298,7 +300,6 @@ LockApplication(const char *digits, TimestampTz now, const char *target, AppRow 
 	static const Oid types[4] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
 	Datum		values[4];
 	bool		isnull;
-	int64		office_id = ApplicationNumberOffice(digits);
 	int			kept = ReferencesCached() ? 1 : 0;
 
 	if (office_id != 0)
@@ -974,6 +975,7 @@ passport_transition_0_2(PG_FUNCTION_ARGS)
 	char	   *channel = PG_ARGISNULL(5) ? pstrdup("counter") : PassportArgText(fcinfo, 5);
 	TimestampTz now = PassportNow();
 	char	   *digits;
+	int64		office_id;
 	char	   *roles;
 	AppRow		row;
 	Datum		result;
@@ -986,9 +988,10 @@ passport_transition_0_2(PG_FUNCTION_ARGS)
 				 errmsg("reason is longer than 500 characters")));
 	digits = CanonicalApplicationNumber(typed);
 	PassportConnect();
-	if (ApplicationNumberOffice(digits) != 0)
-		RequireOfficeAccess(ApplicationNumberOffice(digits));
-	LockApplication(digits, now, to, &row);
+	office_id = ApplicationNumberOffice(digits);
+	if (office_id != 0)
+		RequireOfficeAccess(office_id);
+	LockApplication(office_id, digits, now, to, &row);
 	if (!row.target_known)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1181,7 +1184,7 @@ passport_confirm_payment_0_2(PG_FUNCTION_ARGS)
 									4, pay_types),
 					values, NULL, false, 0);
 
-	LockApplication(app_number, now, "paid", &row);
+	LockApplication(ApplicationNumberOffice(app_number), app_number, now, "paid", &row);
 	if (strcmp(row.status, "awaiting_payment") != 0)
 		IllegalMove(&row, "paid", "The payment arrived for an application that no longer awaits it.");
 	ApplyMove(&row, "paid", "bank", "payment", "bank", psprintf("NTPN %s", ntpn), now);
@@ -1202,7 +1205,7 @@ SweepMove(const char *number, const char *from, const char *to, const char *reas
 {
 	AppRow		row;
 
-	LockApplication(number, now, to, &row);
+	LockApplication(ApplicationNumberOffice(number), number, now, to, &row);
 	if (strcmp(row.status, from) != 0 || !HasRole(row.rule_roles, "system"))
 		return;
 	(*moved)++;
