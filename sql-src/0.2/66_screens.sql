@@ -202,6 +202,11 @@ REVOKE ALL ON FUNCTION passport.dashboard_heatmap(text, integer) FROM PUBLIC;
 CREATE INDEX application_event_ready ON passport.application_event (office_id, at)
   WHERE to_status = 'ready';
 CREATE INDEX feedback_office_time ON passport.feedback (office_id, created_at);
+-- The reservations whose visit is over or called off, by day: what the
+-- no-show dashboard counts (a booking writes no entry; its check-in,
+-- no-show or cancellation does).
+CREATE INDEX reservation_ended ON passport.reservation (office_id, local_date)
+  WHERE status IN ('checked_in', 'no_show', 'cancelled');
 -- The applications still in process (every status that is not final), by
 -- status and age: what the backlog dashboard counts. A move into a final
 -- status leaves it.
@@ -251,6 +256,7 @@ BEGIN
       FROM passport.dashboard_weeks(oid_, weeks) AS w(week)
       LEFT JOIN passport.reservation r
         ON r.office_id = oid_ AND r.local_date >= w.week::date AND r.local_date < w.week::date + 7
+           AND r.status IN ('checked_in', 'no_show', 'cancelled')
      GROUP BY w.week
      ORDER BY w.week;
 END;
