@@ -269,7 +269,8 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
  * terms and the rule of the move, read in the same statement or, when the
  * backend keeps those rows (ReferencesCached), from them, with whom to
  * message and its latest billing; raises PP006 when there is none.
- * office_id is the number's office (ApplicationNumberOffice), 0 for none.
+ * office_id is the application's office (its number's, or that of the row
+ * that named it), 0 for none.
  */
 static void
 LockApplication(int64 office_id, const char *digits, TimestampTz now, const char *target,
@@ -1184,7 +1185,8 @@ passport_confirm_payment_0_2(PG_FUNCTION_ARGS)
 									4, pay_types),
 					values, NULL, false, 0);
 
-	LockApplication(ApplicationNumberOffice(app_number), app_number, now, "paid", &row);
+	/* the billing's application is of the billing's office (its foreign key) */
+	LockApplication(office_id, app_number, now, "paid", &row);
 	if (strcmp(row.status, "awaiting_payment") != 0)
 		IllegalMove(&row, "paid", "The payment arrived for an application that no longer awaits it.");
 	ApplyMove(&row, "paid", "bank", "payment", "bank", psprintf("NTPN %s", ntpn), now);
@@ -1194,18 +1196,19 @@ passport_confirm_payment_0_2(PG_FUNCTION_ARGS)
 }
 
 /*
- * SweepMove moves one application whose deadline passed, if it still is in
- * status from and a system rule allows the move (the rules are data), with
- * the sweep as its actor; adds to counts.  The application is locked and
- * its status read again, so a concurrent officer's move wins or waits.
+ * SweepMove moves one application of office_id whose deadline passed, if
+ * it still is in status from and a system rule allows the move (the rules
+ * are data), with the sweep as its actor; adds to counts.  The application
+ * is locked and its status read again, so a concurrent officer's move wins
+ * or waits.
  */
 static void
-SweepMove(const char *number, const char *from, const char *to, const char *reason,
-		  TimestampTz now, int *moved, SweepCounts *counts)
+SweepMove(int64 office_id, const char *number, const char *from, const char *to,
+		  const char *reason, TimestampTz now, int *moved, SweepCounts *counts)
 {
 	AppRow		row;
 
-	LockApplication(ApplicationNumberOffice(number), number, now, to, &row);
+	LockApplication(office_id, number, now, to, &row);
 	if (strcmp(row.status, from) != 0 || !HasRole(row.rule_roles, "system"))
 		return;
 	(*moved)++;
@@ -1248,7 +1251,7 @@ SweepApplications(int64 office_id, DateADT today, TimestampTz now, SweepCounts *
 	for (i = 0; i < n; i++)
 		numbers[i] = PassportGetText(i, 1);
 	for (i = 0; i < n; i++)
-		SweepMove(numbers[i], "awaiting_payment", "payment_expired", "billing expired unpaid",
+		SweepMove(office_id, numbers[i], "awaiting_payment", "payment_expired", "billing expired unpaid",
 				  now, &counts->payment_expired, counts);
 
 	/* documents not completed and passports not collected in time */
@@ -1274,11 +1277,11 @@ SweepApplications(int64 office_id, DateADT today, TimestampTz now, SweepCounts *
 	for (i = 0; i < n; i++)
 	{
 		if (strcmp(statuses[i], "incomplete") == 0)
-			SweepMove(numbers[i], "incomplete", "forfeited",
+			SweepMove(office_id, numbers[i], "incomplete", "forfeited",
 					  psprintf("documents not completed within %d days", passport_documents_days),
 					  now, &counts->forfeited, counts);
 		else
-			SweepMove(numbers[i], "ready", "uncollected",
+			SweepMove(office_id, numbers[i], "ready", "uncollected",
 					  psprintf("not collected within %d days", passport_pickup_days),
 					  now, &counts->uncollected, counts);
 	}
