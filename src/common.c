@@ -350,7 +350,7 @@ ReferencesCached(void)
  * The caller holds an SPI connection; it copies the rows it keeps into
  * KeptContext().
  */
-static int
+int
 ReadToKeep(SPIPlanPtr plan, bool *keep)
 {
 	uint64		invalidations;
@@ -371,6 +371,17 @@ ReadToKeep(SPIPlanPtr plan, bool *keep)
 		elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
 	*keep = invalidations == reference_invalidations;
 	return (int) SPI_processed;
+}
+
+/*
+ * KeptStamp returns the number of relation cache invalidations this
+ * backend has seen since the first ReadToKeep: rows kept apart from the
+ * references (the installation key) stay valid while it is unchanged.
+ */
+uint64
+KeptStamp(void)
+{
+	return reference_invalidations;
 }
 
 /*

@@ -67,22 +67,24 @@ Shown(const char *input)
  * KeyBytes copies the installation key into bytes[32].  The oldest key
  * wins: after a restore into a fresh database the restored key is older
  * than the one CREATE EXTENSION made, so numbers issued before the dump
- * stay valid.
+ * stay valid.  With *keep it reads the key to keep it (ReadToKeep) and
+ * sets *keep to whether it may be kept.
  */
 static void
-KeyBytes(uint8 *bytes)
+KeyBytes(uint8 *bytes, bool *keep)
 {
 	static SPIPlanPtr plan = NULL;
 	bytea	   *key;
 	bool		isnull;
+	bool		no_keep = false;
 
 	PassportConnect();
-	if (PassportExecute(PassportPrepare(&plan,
-										"SELECT key FROM passport.secret "
-										"WHERE purpose = 'ff1' "
-										"ORDER BY created_at, key LIMIT 1",
-										0, NULL),
-						NULL, NULL, true, 1) != 1)
+	if (ReadToKeep(PassportPrepare(&plan,
+								   "SELECT key FROM passport.secret "
+								   "WHERE purpose = 'ff1' "
+								   "ORDER BY created_at, key LIMIT 1",
+								   0, NULL),
+				   keep ? keep : &no_keep) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the installation key is missing"),
@@ -99,11 +101,16 @@ KeyBytes(uint8 *bytes)
 }
 
 /*
- * GetKey returns the installation key's FF1 cipher.  The key is read again
- * in every transaction that uses it (one index-less read of a one-row
- * table) and the cipher rebuilt only when the bytes differ: a key changed
- * by a transaction that rolled back, or replaced by a restore while this
- * backend was running, is never used past the transaction that saw it.
+ * GetKey returns the installation key's FF1 cipher, rebuilt only when the
+ * key's bytes differ.  On a single node (ReferencesCached) the key is
+ * kept until a relation cache invalidation comes (KeptStamp): a statement
+ * on passport.secret invalidates its entry (trigger reference_changed), in
+ * this backend at once and in every other at commit, and an aborted
+ * transaction's invalidations are replayed in its own backend, so a key
+ * changed by a transaction that rolled back, or replaced by a restore
+ * while this backend was running, is not used past the transaction that
+ * saw it.  On a cluster the key is read again in every transaction that
+ * uses it.
  */
 static const FF1Key *
 GetKey(void)
@@ -111,11 +118,17 @@ GetKey(void)
 	static FF1Key cached_key = {NULL};
 	static uint8 cached_bytes[32];
 	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static bool kept = false;
+	static uint64 kept_stamp = 0;
 	uint8		bytes[32];
+	bool		keep;
 
-	if (cached_key.cipher != NULL && cached_lxid == MyProc->lxid)
+	if (cached_key.cipher != NULL &&
+		(cached_lxid == MyProc->lxid || (kept && kept_stamp == KeptStamp())))
 		return &cached_key;
-	KeyBytes(bytes);
+	keep = ReferencesCached();
+	kept = false;
+	KeyBytes(bytes, &keep);
 	if (cached_key.cipher == NULL || memcmp(bytes, cached_bytes, sizeof(bytes)) != 0)
 	{
 		Ff1KeyFree(&cached_key);
@@ -126,6 +139,8 @@ GetKey(void)
 	}
 	explicit_bzero(bytes, sizeof(bytes));
 	cached_lxid = MyProc->lxid;
+	kept = keep;
+	kept_stamp = KeptStamp();
 	return &cached_key;
 }
 
@@ -143,7 +158,7 @@ DerivedKey(const char *purpose, uint8 *out)
 	char	   *info = psprintf("passport key: %s", purpose);
 	unsigned int outlen = 0;
 
-	KeyBytes(master);
+	KeyBytes(master, NULL);
 	if (HMAC(EVP_sha256(), master, sizeof(master), (const unsigned char *) info,
 			 strlen(info), out, &outlen) == NULL || outlen != 32)
 		elog(ERROR, "HMAC-SHA256 failed");

@@ -118,6 +118,8 @@ extern char *ReferenceList(ReferenceKind kind);
 extern bool ReferenceHas(ReferenceKind kind, const char *code);
 extern const char *ReferenceValue(ReferenceKind kind, const char *code);
 extern bool ReferencesCached(void);
+extern int	ReadToKeep(SPIPlanPtr plan, bool *keep);
+extern uint64 KeptStamp(void);
 
 /* An office as a backend keeps it (when ReferencesCached()). */
 typedef struct KeptOffice
