@@ -218,6 +218,21 @@ typedef enum AppColumn
 #define APP_KEPT_COLUMNS	APP_BILLING_OPEN
 
 /*
+ * KeptOfficeTerms fills what a move reads of the application's office from
+ * the office as the backend keeps it: its code, name, time zone, local
+ * date and payment policy.
+ */
+static void
+KeptOfficeTerms(AppRow *row, const KeptOffice *office, TimestampTz now)
+{
+	row->office_code = pstrdup(office->code);
+	row->office_name = pstrdup(office->name);
+	row->time_zone = pstrdup(office->time_zone);
+	row->today = LocalDate(now, office->time_zone);
+	row->payment_policy = pstrdup(office->payment_policy);
+}
+
+/*
  * KeptTerms fills what a move checks beside the application's row from
  * the rows the backend keeps: its office's code, local date and payment
  * policy, its lane's terms, the roles that may make the move from its
@@ -226,15 +241,10 @@ typedef enum AppColumn
 static void
 KeptTerms(AppRow *row, TimestampTz now, const char *target)
 {
-	const KeptOffice *office = KeptOfficeOf(row->office_id);
 	const char *ready_days;
 	const char *roles;
 
-	row->office_code = pstrdup(office->code);
-	row->office_name = pstrdup(office->name);
-	row->time_zone = pstrdup(office->time_zone);
-	row->today = LocalDate(now, office->time_zone);
-	row->payment_policy = pstrdup(office->payment_policy);
+	KeptOfficeTerms(row, KeptOfficeOf(row->office_id), now);
 	row->lane_surcharge = ReferenceHas(REFERENCE_SURCHARGE_LANES, row->lane);
 	ready_days = ReferenceValue(REFERENCE_LANE_READY_DAYS, row->lane);
 	row->ready_days = ready_days ? atoi(ready_days) : 3;
@@ -244,22 +254,46 @@ KeptTerms(AppRow *row, TimestampTz now, const char *target)
 }
 
 /*
- * What LockApplication reads of the application itself: the row, whom to
- * message and through which channel, its latest billing (what an answer
- * shows) and whether it has an open one (what a message shows; at most
- * one, billing_open_per_application).
+ * What a move's answer and message show of an application a, read beside
+ * its row (ReadShownColumns reads them): whom to message (recipient, an
+ * expression) and through which channel, its dates, its latest billing
+ * (LATEST_BILLING_JOIN as b; what an answer shows) and whether it has an
+ * open one (what a message shows; at most one,
+ * billing_open_per_application).
  */
-#define LOCK_SQL_COLUMNS \
-	"SELECT a.status, a.version, a.service, a.passport_kind, " \
-	"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, " \
-	"       coalesce(a.sender, a.phone), " \
-	"       passport.contact_channel(coalesce(a.sender, a.phone)), " \
+#define SHOWN_SQL_COLUMNS(recipient) \
+	"       " recipient ", passport.contact_channel(" recipient "), " \
 	"       a.promised_ready_on, a.pickup_until, b.billing_code, b.amount, " \
 	"       b.expires_at, " \
 	"       EXISTS (SELECT 1 FROM passport.billing y " \
 	"                WHERE y.office_id = $1 " \
 	"                  AND y.application_number = a.application_number " \
 	"                  AND y.status = 'open')"
+
+/* ReadShownColumns reads SHOWN_SQL_COLUMNS into row, from column first on. */
+static void
+ReadShownColumns(AppRow *row, int first)
+{
+	bool		isnull;
+
+	row->recipient = PassportGetText(0, first);
+	row->recipient_channel = PassportGetText(0, first + 1);
+	row->promised_ready_on = DatumGetDateADT(PassportGetDatum(0, first + 2, &isnull));
+	row->has_promised = !isnull;
+	row->pickup_until = DatumGetDateADT(PassportGetDatum(0, first + 3, &isnull));
+	row->has_pickup = !isnull;
+	row->billing_code = PassportGetText(0, first + 4);
+	row->has_billing = row->billing_code != NULL;
+	row->billing_amount = DatumGetInt64(PassportGetDatum(0, first + 5, &isnull));
+	row->billing_expires_at = DatumGetTimestampTz(PassportGetDatum(0, first + 6, &isnull));
+	row->billing_open = DatumGetBool(PassportGetDatum(0, first + 7, &isnull));
+}
+
+/* What LockApplication reads of the application itself: the row and what is shown. */
+#define LOCK_SQL_COLUMNS \
+	"SELECT a.status, a.version, a.service, a.passport_kind, " \
+	"       a.validity_years, a.lane, a.force_majeure, a.incomplete_until, " \
+	SHOWN_SQL_COLUMNS("coalesce(a.sender, a.phone)")
 #define LOCK_SQL_ROW		LOCK_SQL_COLUMNS ", "
 #define LOCK_SQL_ROW_END	LOCK_SQL_COLUMNS " "
 
@@ -324,17 +358,7 @@ LockApplication(int64 office_id, const char *digits, TimestampTz now, const char
 			row->force_majeure = DatumGetBool(PassportGetDatum(0, APP_FORCE_MAJEURE, &isnull));
 			row->incomplete_until = DatumGetTimestampTz(PassportGetDatum(0, APP_INCOMPLETE_UNTIL, &isnull));
 			row->has_incomplete_until = !isnull;
-			row->recipient = PassportGetText(0, APP_RECIPIENT);
-			row->recipient_channel = PassportGetText(0, APP_RECIPIENT_CHANNEL);
-			row->promised_ready_on = DatumGetDateADT(PassportGetDatum(0, APP_PROMISED_READY_ON, &isnull));
-			row->has_promised = !isnull;
-			row->pickup_until = DatumGetDateADT(PassportGetDatum(0, APP_PICKUP_UNTIL, &isnull));
-			row->has_pickup = !isnull;
-			row->billing_code = PassportGetText(0, APP_BILLING_CODE);
-			row->has_billing = row->billing_code != NULL;
-			row->billing_amount = DatumGetInt64(PassportGetDatum(0, APP_BILLING_AMOUNT, &isnull));
-			row->billing_expires_at = DatumGetTimestampTz(PassportGetDatum(0, APP_BILLING_EXPIRES_AT, &isnull));
-			row->billing_open = DatumGetBool(PassportGetDatum(0, APP_BILLING_OPEN, &isnull));
+			ReadShownColumns(row, APP_RECIPIENT);
 			if (kept)
 				KeptTerms(row, now, target);
 			else
@@ -750,7 +774,6 @@ FastMove(int64 office_id, const char *digits, const char *expected, bool has_ver
 	bool		set_incomplete = strcmp(to, "incomplete") == 0;
 	bool		set_pickup = strcmp(to, "ready") == 0;
 	bool		isnull;
-	DateADT		today;
 
 	if (expected == NULL || office_id == 0 || !ReferencesCached() ||
 		MoveReadsFirst(expected, to) || !ReferenceHas(REFERENCE_STATUSES, to))
@@ -760,7 +783,9 @@ FastMove(int64 office_id, const char *digits, const char *expected, bool has_ver
 		return false;
 	if ((office = KeptOfficeRow(office_id, NULL)) == NULL)
 		return false;
-	today = LocalDate(now, office->time_zone);
+	memset(row, 0, sizeof(*row));
+	row->office_id = office_id;
+	KeptOfficeTerms(row, office, now);
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(office_id);
@@ -771,7 +796,7 @@ FastMove(int64 office_id, const char *digits, const char *expected, bool has_ver
 	values[4] = TimestampTzGetDatum(now);
 	values[5] = TimestampTzGetDatum(now + passport_documents_days * DAY_USECS);
 	nulls[5] = set_incomplete ? ' ' : 'n';
-	values[6] = DateADTGetDatum(today + passport_pickup_days);
+	values[6] = DateADTGetDatum(row->today + passport_pickup_days);
 	nulls[6] = set_pickup ? ' ' : 'n';
 	values[7] = CStringGetTextDatum(expected);
 	values[8] = CStringGetTextDatum(CallingRoleName());
@@ -801,42 +826,21 @@ FastMove(int64 office_id, const char *digits, const char *expected, bool has_ver
 										"  SELECT u.office_id, u.application_number, u.version, $8, $3, $9, $10, "
 										"         $11, $5, $12 "
 										"    FROM u) "
-										"SELECT a.version, a.recipient, passport.contact_channel(a.recipient), "
-										"       a.promised_ready_on, a.pickup_until, b.billing_code, b.amount, "
-										"       b.expires_at, "
-										"       EXISTS (SELECT 1 FROM passport.billing y "
-										"                WHERE y.office_id = $1 "
-										"                  AND y.application_number = a.application_number "
-										"                  AND y.status = 'open') "
+										"SELECT a.version, "
+										SHOWN_SQL_COLUMNS("a.recipient")
 										"  FROM u a "
 										LATEST_BILLING_JOIN,
 										13, types),
 						values, nulls, false, 0) != 1)
 		return false;
 
-	/* columns: version, recipient, its channel, dates, latest billing, open */
+	/* columns: version, then SHOWN_SQL_COLUMNS */
 	PassportExpectColumns(9);
-	memset(row, 0, sizeof(*row));
-	row->office_id = office_id;
 	row->number = pstrdup(digits);
-	row->office_code = pstrdup(office->code);
-	row->office_name = pstrdup(office->name);
-	row->time_zone = pstrdup(office->time_zone);
-	row->today = today;
 	row->status = pstrdup(to);
 	row->version = DatumGetInt32(PassportGetDatum(0, 1, &isnull));
 	row->status_at = now;
-	row->recipient = PassportGetText(0, 2);
-	row->recipient_channel = PassportGetText(0, 3);
-	row->promised_ready_on = DatumGetDateADT(PassportGetDatum(0, 4, &isnull));
-	row->has_promised = !isnull;
-	row->pickup_until = DatumGetDateADT(PassportGetDatum(0, 5, &isnull));
-	row->has_pickup = !isnull;
-	row->billing_code = PassportGetText(0, 6);
-	row->has_billing = row->billing_code != NULL;
-	row->billing_amount = DatumGetInt64(PassportGetDatum(0, 7, &isnull));
-	row->billing_expires_at = DatumGetTimestampTz(PassportGetDatum(0, 8, &isnull));
-	row->billing_open = DatumGetBool(PassportGetDatum(0, 9, &isnull));
+	ReadShownColumns(row, 2);
 	QueueStatusMessage(row, to, now);
 	return true;
 }
@@ -1144,46 +1148,44 @@ passport_transition_0_2(PG_FUNCTION_ARGS)
 	office_id = ApplicationNumberOffice(digits);
 	if (office_id != 0)
 		RequireOfficeAccess(office_id);
-	if (FastMove(office_id, digits, expected, has_version, expected_version, to, reason,
-				 channel, now, &row))
+	if (!FastMove(office_id, digits, expected, has_version, expected_version, to, reason,
+				  channel, now, &row))
 	{
-		result = MovedStateDatum(fcinfo, cxt, &row);
-		PassportFinish();
-		PG_RETURN_DATUM(result);
-	}
-	LockApplication(office_id, digits, now, to, &row);
-	if (!row.target_known)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown application status \"%s\"", to),
-				 errhint("The statuses are listed in passport.application_status.")));
+		/* lock, then check */
+		LockApplication(office_id, digits, now, to, &row);
+		if (!row.target_known)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown application status \"%s\"", to),
+					 errhint("The statuses are listed in passport.application_status.")));
 
-	/* compare-and-set */
-	if ((expected != NULL && strcmp(expected, row.status) != 0) ||
-		(has_version && expected_version != row.version))
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_STALE_STATUS),
-				 errmsg("application moved meanwhile: it is %s, version %d", row.status, row.version),
-				 errdetail("The caller expected %s%s%s.", expected ? expected : "any status",
-						   has_version ? ", version " : "",
-						   has_version ? psprintf("%d", expected_version) : "")));
+		/* compare-and-set */
+		if ((expected != NULL && strcmp(expected, row.status) != 0) ||
+			(has_version && expected_version != row.version))
+			ereport(ERROR,
+					(errcode(ERRCODE_PP_STALE_STATUS),
+					 errmsg("application moved meanwhile: it is %s, version %d", row.status, row.version),
+					 errdetail("The caller expected %s%s%s.", expected ? expected : "any status",
+							   has_version ? ", version " : "",
+							   has_version ? psprintf("%d", expected_version) : "")));
 
-	roles = row.rule_roles;
-	if (roles[0] == '\0')
-		IllegalMove(&row, to, NULL);
-	actor_role = MoverRole(roles);
-	if (actor_role == NULL)
-	{
-		if (HasRole(roles, "payment"))
-			IllegalMove(&row, to, "Only a confirmed payment (passport.confirm_payment) makes this move.");
-		if (HasRole(roles, "system"))
-			IllegalMove(&row, to, "Only the sweep makes this move, when its deadline passes.");
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("the move from %s to %s needs role %s", row.status, to,
-						HasRole(roles, "admin") ? "passport_admin" : "passport_officer")));
+		roles = row.rule_roles;
+		if (roles[0] == '\0')
+			IllegalMove(&row, to, NULL);
+		actor_role = MoverRole(roles);
+		if (actor_role == NULL)
+		{
+			if (HasRole(roles, "payment"))
+				IllegalMove(&row, to, "Only a confirmed payment (passport.confirm_payment) makes this move.");
+			if (HasRole(roles, "system"))
+				IllegalMove(&row, to, "Only the sweep makes this move, when its deadline passes.");
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("the move from %s to %s needs role %s", row.status, to,
+							HasRole(roles, "admin") ? "passport_admin" : "passport_officer")));
+		}
+		ApplyMove(&row, to, CallingRoleName(), actor_role, channel, reason, now);
 	}
-	ApplyMove(&row, to, CallingRoleName(), actor_role, channel, reason, now);
 	result = MovedStateDatum(fcinfo, cxt, &row);
 	PassportFinish();
 	PG_RETURN_DATUM(result);
