@@ -385,6 +385,49 @@ COMMENT ON FUNCTION passport.reply_failed(bigint, text, interval) IS
   'The first send of a reply failed: it becomes an outbox message (office 0) due after the backoff of a first attempt (60 s), or after retry_after (the provider asked to wait; the attempt does not count), and is retried like every outbox message. Returns its status; PP030 when the reply is not on its way from the calling login.';
 REVOKE ALL ON FUNCTION passport.reply_failed(bigint, text, interval) FROM PUBLIC;
 
+-- The claim of every office's due messages on a single node, planned once
+-- (a generic plan): the locking subquery finds the rows and the update
+-- takes them by ctid, so the plan does not depend on the batch's size.  A
+-- custom plan each time (the default: with the LIMIT unknown, the generic
+-- plan of a join on the keys reads the whole outbox) was a tenth of a claim.
+CREATE FUNCTION passport.claim_due(channel text, batch integer, worker text, t timestamptz,
+                                   lease_end timestamptz, due_from timestamp, me name,
+                                   max_attempts integer)
+  RETURNS SETOF passport.outbox
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+  -- a row locked by the subquery is the row at its ctid until the
+  -- transaction ends; one that a transaction committed after this
+  -- statement's snapshot changed is left for the next claim
+  RETURN QUERY
+  UPDATE passport.outbox o
+     SET status = CASE WHEN o.status = 'claimed' AND o.attempts >= max_attempts THEN 'dead' ELSE 'claimed' END,
+         last_error = CASE WHEN o.status = 'claimed' AND o.attempts >= max_attempts
+                           THEN coalesce(o.last_error, 'lease expired without acknowledgement') ELSE o.last_error END,
+         payload = CASE WHEN o.status = 'claimed' AND o.attempts >= max_attempts AND o.template = 'reply'
+                        THEN '{}'::jsonb ELSE o.payload END,
+         attempts = CASE WHEN o.status = 'claimed' AND o.attempts >= max_attempts THEN o.attempts ELSE o.attempts + 1 END,
+         lease_until = CASE WHEN o.status = 'claimed' AND o.attempts >= max_attempts THEN o.lease_until ELSE lease_end END,
+         available_at = CASE WHEN o.status = 'claimed' AND o.attempts >= max_attempts THEN o.available_at
+                             ELSE (due_from + pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts)))
+                                  AT TIME ZONE 'UTC' END,
+         claimed_by = CASE WHEN o.status = 'claimed' AND o.attempts >= max_attempts THEN o.claimed_by ELSE worker END,
+         claimed_role = CASE WHEN o.status = 'claimed' AND o.attempts >= max_attempts THEN o.claimed_role ELSE me END
+   WHERE o.ctid = ANY (ARRAY(
+           SELECT x.ctid FROM passport.outbox x
+            WHERE x.channel = claim_due.channel AND x.status IN ('pending', 'claimed') AND x.available_at <= t
+            ORDER BY x.available_at, x.message_id
+            LIMIT batch FOR UPDATE SKIP LOCKED))
+  RETURNING o.*;
+END;
+$$;
+COMMENT ON FUNCTION passport.claim_due(text, integer, text, timestamptz, timestamptz, timestamp, name, integer) IS
+  'One pass of claim_outbox() over every office on a single node: up to batch due messages of a channel taken (FOR UPDATE SKIP LOCKED) for the lease, or marked dead when their claim ran out after the last allowed attempt; returns the rows as changed. Granted to no role.';
+REVOKE ALL ON FUNCTION passport.claim_due(text, integer, text, timestamptz, timestamptz, timestamp, name, integer) FROM PUBLIC;
+
 -- Claims, in one place for every adapter: claim_messages (any channel,
 -- rendered text) and claim_whatsapp_messages (replies and WhatsApp
 -- templates) both take their rows from here.
@@ -437,7 +480,8 @@ BEGIN
   -- dead in the same statement instead of claimed (so no index of claims
   -- is needed to find them), and the claim goes on for the places those
   -- took.  One office's messages in statements that name it (one shard of
-  -- a distributed installation), or every office's.
+  -- a distributed installation), or every office's (claim_due; a
+  -- distributed installation claims office by office, above).
   LOOP
     died := 0;
     IF claim_outbox.office_id IS NOT NULL THEN
@@ -468,28 +512,8 @@ BEGIN
         IF m.status = 'dead' THEN died := died + 1; ELSE claimed := claimed + 1; RETURN NEXT m; END IF;
       END LOOP;
     ELSE
-      FOR m IN
-      WITH c AS MATERIALIZED (
-        SELECT o.office_id, o.message_id, o.status = 'claimed' AND o.attempts >= max_attempts AS expired
-          FROM passport.outbox o
-         WHERE o.channel = claim_outbox.channel AND o.status IN ('pending', 'claimed') AND o.available_at <= t
-         ORDER BY o.available_at, o.message_id
-         LIMIT batch - claimed FOR UPDATE SKIP LOCKED)
-      UPDATE passport.outbox o
-         SET status = CASE WHEN c.expired THEN 'dead' ELSE 'claimed' END,
-             last_error = CASE WHEN c.expired THEN coalesce(o.last_error, 'lease expired without acknowledgement')
-                               ELSE o.last_error END,
-             payload = CASE WHEN c.expired AND o.template = 'reply' THEN '{}'::jsonb ELSE o.payload END,
-             attempts = CASE WHEN c.expired THEN o.attempts ELSE o.attempts + 1 END,
-             lease_until = CASE WHEN c.expired THEN o.lease_until ELSE lease_end END,
-             available_at = CASE WHEN c.expired THEN o.available_at
-                                 ELSE (due_from + pg_catalog.make_interval(secs => 30 * pg_catalog.power(2, o.attempts)))
-                                      AT TIME ZONE 'UTC' END,
-             claimed_by = CASE WHEN c.expired THEN o.claimed_by ELSE worker END,
-             claimed_role = CASE WHEN c.expired THEN o.claimed_role ELSE me END
-        FROM c
-       WHERE o.office_id = c.office_id AND o.message_id = c.message_id
-      RETURNING o.*
+      FOR m IN SELECT * FROM passport.claim_due(claim_outbox.channel, batch - claimed, worker, t, lease_end,
+                                                  due_from, me, max_attempts)
       LOOP
         IF m.status = 'dead' THEN died := died + 1; ELSE claimed := claimed + 1; RETURN NEXT m; END IF;
       END LOOP;
