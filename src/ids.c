@@ -623,6 +623,25 @@ NumericOffice(const char *digits, int payload_len, const uint8_t *tweak,
 	return (int64) (plain / limit);
 }
 
+/*
+ * InputRefused raises errcode_value for an input that failed validation.
+ * The client sees the value in the detail; the server log gets the detail
+ * without it (errdetail_log): a NIK or a phone number with a typo is still
+ * a person's, and the log is kept by rules that are not the extension's.
+ */
+static void
+pg_attribute_noreturn()
+InputRefused(int errcode_value, const char *what, const char *input,
+			 const char *detail, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(errcode_value),
+			 errmsg("invalid %s", what),
+			 errdetail("%s Given: \"%s\".", detail, Shown(input)),
+			 errdetail_log("%s", detail),
+			 hint ? errhint("%s", hint) : 0));
+}
+
 /* ParseNumericOrError normalises a numeric identifier or raises. */
 static char *
 ParseNumericOrError(const char *input, int total, int errcode_value,
@@ -636,22 +655,17 @@ ParseNumericOrError(const char *input, int total, int errcode_value,
 		case NUMBER_OK:
 			return out;
 		case NUMBER_ERR_LENGTH:
-			ereport(ERROR,
-					(errcode(errcode_value),
-					 errmsg("invalid %s \"%s\"", what, Shown(input)),
-					 errdetail("It must have %d digits; %d were found.", total, found)));
+			InputRefused(errcode_value, what, input,
+						 psprintf("It must have %d digits; %d were found.", total, found), NULL);
 			break;
 		case NUMBER_ERR_CHAR:
-			ereport(ERROR,
-					(errcode(errcode_value),
-					 errmsg("invalid %s \"%s\"", what, Shown(input)),
-					 errdetail("The character at position %d is not a digit.", found)));
+			InputRefused(errcode_value, what, input,
+						 psprintf("The character at position %d is not a digit.", found), NULL);
 			break;
 		case NUMBER_ERR_CHECK:
-			ereport(ERROR,
-					(errcode(errcode_value),
-					 errmsg("invalid %s \"%s\"", what, Shown(input)),
-					 errdetail("The check digit does not match: a digit is mistyped or two neighbouring digits are swapped.")));
+			InputRefused(errcode_value, what, input,
+						 "The check digit does not match: a digit is mistyped or two neighbouring digits are swapped.",
+						 NULL);
 			break;
 	}
 	return NULL;
@@ -665,11 +679,9 @@ NormalisePhoneOrError(const char *input, const char *what)
 	PhoneError	err = PhoneNormalise(input, strlen(input), out);
 
 	if (err != PHONE_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_INVALID_PHONE),
-				 errmsg("invalid %s \"%s\"", what, Shown(input)),
-				 errdetail("%s: %s.", "The number cannot be read", PhoneErrorText(err)),
-				 errhint("Write it as 0812-3456-7890, 62812-3456-7890 or +62 812 3456 7890.")));
+		InputRefused(ERRCODE_PP_INVALID_PHONE, what, input,
+					 psprintf("The number cannot be read: %s.", PhoneErrorText(err)),
+					 "Write it as 0812-3456-7890, 62812-3456-7890 or +62 812 3456 7890.");
 	return out;
 }
 
@@ -699,11 +711,10 @@ ParseNikOrError(const char *input, NikParts *parts)
 	Today(&y, &m, &d);
 	err = NikParse(input, strlen(input), y, m, d, parts);
 	if (err != NIK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_PP_INVALID_NIK),
-				 errmsg("invalid NIK \"%s\"", Shown(input)),
-				 errdetail("%c%s.", pg_toupper((unsigned char) NikErrorText(err)[0]),
-						   NikErrorText(err) + 1)));
+		InputRefused(ERRCODE_PP_INVALID_NIK, "NIK", input,
+					 psprintf("%c%s.", pg_toupper((unsigned char) NikErrorText(err)[0]),
+							  NikErrorText(err) + 1),
+					 NULL);
 }
 
 /*
